@@ -1,0 +1,33 @@
+// Package activities holds the side effects of Lianxi's workflows, as
+// methods on one struct that carries the injected dependencies. Every
+// activity is idempotent: Temporal may run it again after a crash.
+package activities
+
+import "context"
+
+// SessionPurger removes ended sessions and stale failed sign-ins.
+type SessionPurger interface {
+	PurgeExpired(ctx context.Context) (sessions, failures int64, err error)
+}
+
+// Activities is registered with the worker; its fields are its dependencies.
+type Activities struct {
+	Sessions SessionPurger
+}
+
+// PurgeInput is the input of PurgeExpired.
+type PurgeInput struct{}
+
+// PurgeResult counts what PurgeExpired removed.
+type PurgeResult struct {
+	Sessions int64
+	Failures int64
+}
+
+// PurgeExpired deletes sessions past their lifetime and failed sign-ins past
+// the throttling window. Deleting what is already gone changes nothing, so a
+// retry is harmless.
+func (a *Activities) PurgeExpired(ctx context.Context, _ PurgeInput) (PurgeResult, error) {
+	s, f, err := a.Sessions.PurgeExpired(ctx)
+	return PurgeResult{Sessions: s, Failures: f}, err
+}

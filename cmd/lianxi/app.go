@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"lianxi/activities"
+	"lianxi/internal/auth"
+	"lianxi/internal/httpapi"
+	"lianxi/internal/metrics"
+	"lianxi/internal/pgcluster"
+	"lianxi/internal/postgres"
+	"lianxi/internal/seed"
+	"lianxi/internal/webui"
+	"lianxi/workflows"
+)
+
+// clusterDir is where lianxi dev keeps its private PostgreSQL cluster.
+func clusterDir(dataDir string) string { return filepath.Join(dataDir, "postgres") }
+
+// dbMode says how a command finds its database when no URL is given.
+type dbMode int
+
+const (
+	urlOnly      dbMode = iota // serve, worker: DATABASE_URL is required
+	shareCluster               // admin commands: a running lianxi dev's cluster, or the data directory's cluster started for the command
+	ownCluster                 // dev: start the data directory's cluster, creating it when new
+)
+
+// database returns the store for a command, migrated and seeded. With a URL
+// it connects there; otherwise it uses the private cluster of the data
+// directory as mode says. The returned function releases what was opened.
+func database(ctx context.Context, cfg *Config, log *slog.Logger, mode dbMode) (*postgres.Store, func(), error) {
+	url, stopCluster := cfg.DatabaseURL, func() {}
+	if url == "" {
+		if mode == urlOnly {
+			return nil, nil, errors.New("no database: set DATABASE_URL (or --database-url)")
+		}
+		dir, err := filepath.Abs(clusterDir(cfg.DataDir))
+		if err != nil {
+			return nil, nil, err
+		}
+		var cl *pgcluster.Cluster
+		switch mode {
+		case ownCluster:
+			cl, err = pgcluster.Start(ctx, pgcluster.Options{Dir: dir, Log: log})
+			if errors.Is(err, pgcluster.ErrAlreadyRunning) {
+				return nil, nil, fmt.Errorf("another lianxi is already running on %s: stop it, or use another --data-dir", cfg.DataDir)
+			}
+		default:
+			cl, err = pgcluster.Attach(ctx, dir, "lianxi")
+			if errors.Is(err, pgcluster.ErrNotRunning) {
+				if _, statErr := os.Stat(filepath.Join(dir, "data")); statErr != nil {
+					return nil, nil, fmt.Errorf("no database: set DATABASE_URL, or give the --data-dir of a lianxi dev installation (%s has none)", cfg.DataDir)
+				}
+				cl, err = pgcluster.Start(ctx, pgcluster.Options{Dir: dir, Log: log})
+			}
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		url, stopCluster = cl.URL(), func() { _ = cl.Stop() }
+	}
+	if err := postgres.Migrate(ctx, url); err != nil {
+		stopCluster()
+		return nil, nil, err
+	}
+	store, err := postgres.Open(ctx, url, postgres.PoolOptions{MaxConns: int32(cfg.DBMaxConns)})
+	if err != nil {
+		stopCluster()
+		return nil, nil, err
+	}
+	if _, err := store.LoadSeed(ctx, seed.Name, seed.Organisations(), seed.Committees()); err != nil {
+		store.Close()
+		stopCluster()
+		return nil, nil, fmt.Errorf("seed: %w", err)
+	}
+	return store, func() { store.Close(); stopCluster() }, nil
+}
+
+func newAuth(store *postgres.Store, cfg *Config, log *slog.Logger) (*auth.Service, error) {
+	return auth.New(store, auth.Options{IdleTimeout: cfg.SessionIdle, AbsoluteTimeout: cfg.SessionAbsolute, Log: log})
+}
+
+// newRegistry returns the Prometheus registry with the process collectors
+// and the Temporal SDK collector.
+func newRegistry() (*prometheus.Registry, *metrics.Temporal) {
+	reg := prometheus.NewRegistry()
+	tm := metrics.NewTemporal()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), tm)
+	return reg, tm
+}
+
+// newWorker registers every workflow and activity on the task queue.
+func newWorker(c client.Client, authSvc *auth.Service) worker.Worker {
+	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	w.RegisterWorkflow(workflows.Housekeeping)
+	w.RegisterActivity(&activities.Activities{Sessions: authSvc})
+	return w
+}
+
+// webServer builds the HTTP server: API, pages, health and metrics.
+func webServer(cfg *Config, store *postgres.Store, authSvc *auth.Service, tc client.Client, reg *prometheus.Registry, log *slog.Logger) (*http.Server, error) {
+	pages, err := webui.New(webui.Deps{Auth: authSvc, Directory: store, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	h := httpapi.Router(httpapi.Deps{
+		Store: store, Auth: authSvc, Registry: reg, Log: log, Version: version,
+		Pages: pages.Routes, PageNotFound: pages.NotFound,
+		Ready: []httpapi.Check{
+			{Name: "postgres", Check: store.Ping},
+			{Name: "temporal", Check: func(ctx context.Context) error {
+				_, err := tc.CheckHealth(ctx, &client.CheckHealthRequest{})
+				return err
+			}},
+		},
+	})
+	return &http.Server{
+		Addr: cfg.HTTPAddr, Handler: h,
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}, nil
+}
+
+// listen binds the server's address before anything reports ready, so a
+// busy port fails the start with a clear message.
+func listen(srv *http.Server) (net.Listener, error) {
+	ln, err := net.Listen("tcp", srv.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("http: cannot listen on %s (is another lianxi running? use --http-addr): %w", srv.Addr, err)
+	}
+	return ln, nil
+}
+
+// serveUntilDone serves until ctx ends, then shuts the server down
+// gracefully.
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything a subcommand may need, built once from flags with
+// environment fallbacks and passed down.
+type Config struct {
+	DataDir           string
+	HTTPAddr          string
+	DatabaseURL       string
+	TemporalAddress   string
+	TemporalNamespace string
+	TemporalPort      int
+	TemporalUIPort    int
+	LogLevel          string
+	DBMaxConns        int
+	SessionIdle       time.Duration
+	SessionAbsolute   time.Duration
+}
+
+// flagSet declares the flags of a subcommand; each flag reads its default
+// from an environment variable so containers can configure by environment.
+type flagSet struct {
+	*flag.FlagSet
+	cfg *Config
+}
+
+func newFlags(name string, stdout io.Writer) *flagSet {
+	fs := flag.NewFlagSet("lianxi "+name, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	return &flagSet{FlagSet: fs, cfg: &Config{}}
+}
+
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(key string, def int) int {
+	if v, err := strconv.Atoi(env(key, "")); err == nil {
+		return v
+	}
+	return def
+}
+
+func envDuration(key string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(env(key, "")); err == nil {
+		return v
+	}
+	return def
+}
+
+func (f *flagSet) dataDir() {
+	f.StringVar(&f.cfg.DataDir, "data-dir", env("LIANXI_DATA_DIR", "./data"), "data directory of lianxi dev (env LIANXI_DATA_DIR)")
+}
+
+func (f *flagSet) database() {
+	f.StringVar(&f.cfg.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL; empty with dev: a private cluster in the data directory (env DATABASE_URL)")
+	f.IntVar(&f.cfg.DBMaxConns, "db-max-conns", envInt("LIANXI_DB_MAX_CONNS", 0), "connection pool size; 0: pgx default (env LIANXI_DB_MAX_CONNS)")
+}
+
+func (f *flagSet) http() {
+	f.StringVar(&f.cfg.HTTPAddr, "http-addr", env("LIANXI_HTTP_ADDR", "127.0.0.1:8080"), "HTTP listen address (env LIANXI_HTTP_ADDR)")
+	f.DurationVar(&f.cfg.SessionIdle, "session-idle", envDuration("LIANXI_SESSION_IDLE", 30*time.Minute), "idle timeout of a session (env LIANXI_SESSION_IDLE)")
+	f.DurationVar(&f.cfg.SessionAbsolute, "session-absolute", envDuration("LIANXI_SESSION_ABSOLUTE", 12*time.Hour), "absolute lifetime of a session (env LIANXI_SESSION_ABSOLUTE)")
+}
+
+func (f *flagSet) temporalClient() {
+	f.StringVar(&f.cfg.TemporalAddress, "temporal-address", env("TEMPORAL_ADDRESS", "127.0.0.1:7233"), "Temporal frontend host:port (env TEMPORAL_ADDRESS)")
+	f.StringVar(&f.cfg.TemporalNamespace, "temporal-namespace", env("TEMPORAL_NAMESPACE", "lianxi"), "Temporal namespace (env TEMPORAL_NAMESPACE)")
+}
+
+func (f *flagSet) temporalDev() {
+	f.IntVar(&f.cfg.TemporalPort, "temporal-port", envInt("LIANXI_TEMPORAL_PORT", 7233), "port of the embedded Temporal frontend (env LIANXI_TEMPORAL_PORT)")
+	f.IntVar(&f.cfg.TemporalUIPort, "temporal-ui-port", envInt("LIANXI_TEMPORAL_UI_PORT", 0), "port of the Temporal Web UI; 0: off (env LIANXI_TEMPORAL_UI_PORT)")
+	f.cfg.TemporalNamespace = "lianxi"
+}
+
+func (f *flagSet) logging() {
+	f.StringVar(&f.cfg.LogLevel, "log-level", env("LIANXI_LOG_LEVEL", "info"), "debug, info, warn or error (env LIANXI_LOG_LEVEL)")
+}
+
+// parse parses args and checks that no positional argument is left over
+// unless the command takes some.
+func (f *flagSet) parse(args []string) (*Config, error) {
+	if err := f.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, errUsage
+		}
+		return nil, errUsage
+	}
+	return f.cfg, nil
+}
+
+func (c *Config) logger(w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(strings.ToUpper(c.LogLevel))); err != nil {
+		level = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}

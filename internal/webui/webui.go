@@ -1,0 +1,120 @@
+// Package webui serves Lianxi's server-rendered pages: sign-in, the
+// dashboard, the committees and organisations of the plans, and user
+// administration. Handlers stay small — read the form, check the role, call
+// the service, render — and every word on a page comes from the i18n
+// catalogues, so a page exists in Chinese and English alike.
+//
+// The package depends on the services it calls only through the small
+// interfaces below, which auth.Service and postgres.Store satisfy; tests pass
+// fakes. Cross-origin protection and the middleware that puts the signed-in
+// user into the request context are applied by the router around these
+// routes, not here.
+package webui
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"lianxi/internal/auth"
+	"lianxi/internal/domain"
+	"lianxi/web"
+)
+
+// Auth is what the pages need of the accounts service (auth.Service).
+type Auth interface {
+	Login(ctx context.Context, in auth.LoginInput) (auth.Session, error)
+	Logout(ctx context.Context, token string, meta auth.Meta) error
+	CreateUser(ctx context.Context, actor domain.User, in domain.NewUser, meta auth.Meta) (domain.User, error)
+	ImportUsers(ctx context.Context, actor domain.User, csv io.Reader, meta auth.Meta) (auth.ImportResult, error)
+	ListUsers(ctx context.Context, actor domain.User) ([]domain.User, error)
+}
+
+// Directory is what the pages need of storage to show committees and
+// organisations (postgres.Store).
+type Directory interface {
+	ListCommittees(ctx context.Context) ([]domain.Committee, error)
+	GetCommittee(ctx context.Context, code string) (domain.Committee, error)
+	ListOrganisations(ctx context.Context) ([]domain.Organisation, error)
+}
+
+// Auditor appends to the audit trail (auth.Service). The pages use it to
+// record refused access, which the security rules require to be audited
+// like any state change.
+type Auditor interface {
+	Audit(ctx context.Context, actor, action, object string, result domain.AuditResult, meta auth.Meta)
+}
+
+// Deps are the dependencies of the pages. Log may be nil (slog.Default).
+// Audit may be nil, in which case Auth is used when it can audit (as
+// auth.Service can) and nothing is audited otherwise.
+type Deps struct {
+	Auth      Auth
+	Directory Directory
+	Audit     Auditor
+	Log       *slog.Logger
+}
+
+// Pages renders and serves the pages. Build it with New.
+type Pages struct {
+	auth   Auth
+	dir    Directory
+	audit  Auditor
+	log    *slog.Logger
+	tpl    *templates
+	assets *assets
+}
+
+// New checks the dependencies, parses every template and hashes the static
+// assets, so that a missing or broken template stops the process at start
+// instead of failing the first person who opens the page.
+func New(d Deps) (*Pages, error) {
+	if d.Auth == nil || d.Directory == nil {
+		return nil, errors.New("webui: Auth and Directory are required")
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Audit == nil {
+		d.Audit, _ = d.Auth.(Auditor)
+	}
+	as, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	tpl, err := parseTemplates(web.FS, as)
+	if err != nil {
+		return nil, err
+	}
+	return &Pages{auth: d.Auth, dir: d.Directory, audit: d.Audit, log: d.Log, tpl: tpl, assets: as}, nil
+}
+
+// Routes mounts the pages on a router. The router is expected to apply
+// http.CrossOriginProtection and the auth middleware to every route; no
+// route here changes state on GET.
+func (p *Pages) Routes(r chi.Router) {
+	r.Get("/static/*", p.assets.serve)
+	r.Group(func(r chi.Router) {
+		r.Use(rememberLang)
+		r.Get("/", p.dashboard)
+		r.Get("/login", p.loginForm)
+		r.Post("/login", p.login)
+		r.Post("/logout", p.logout)
+		r.Get("/committees", p.committees)
+		r.Get("/committees/{code}", p.committee)
+		r.Get("/organisations", p.organisations)
+		r.Get("/users", p.users)
+		r.Post("/users", p.createUser)
+		r.Post("/users/import", p.importUsers)
+	})
+}
+
+// NotFound renders the 404 page; the router may use it for paths no route
+// matches, so that a mistyped address looks like the rest of the site.
+func (p *Pages) NotFound(w http.ResponseWriter, r *http.Request) {
+	p.renderError(w, r, http.StatusNotFound, nil)
+}

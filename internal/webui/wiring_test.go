@@ -1,0 +1,19 @@
+package webui_test
+
+import (
+	"lianxi/internal/auth"
+	"lianxi/internal/postgres"
+	"lianxi/internal/webui"
+	"lianxi/internal/webui/webtest"
+)
+
+// The real services and the fakes must both fit the interfaces the pages
+// declare; this file fails to compile the day one of them drifts.
+var (
+	_ webui.Auth      = (*auth.Service)(nil)
+	_ webui.Auditor   = (*auth.Service)(nil)
+	_ webui.Directory = (*postgres.Store)(nil)
+	_ webui.Auth      = (*webtest.FakeAuth)(nil)
+	_ webui.Auditor   = (*webtest.FakeAuth)(nil)
+	_ webui.Directory = (*webtest.FakeDirectory)(nil)
+)
