@@ -77,8 +77,8 @@ func organisationJSON(o domain.Organisation) orgJSON {
 func toCommitteeJSON(c domain.Committee) committeeJSON {
 	out := committeeJSON{Code: c.Code, NameZH: c.NameZH, NameEN: c.NameEN, PlanItem: c.PlanItem, Cadence: string(c.Cadence),
 		MinPerYear: c.MinPerYear, CadenceNoteZH: c.CadenceNoteZH, CadenceNoteEN: c.CadenceNoteEN,
-		Office:      officeJSON{DirectorZH: c.OfficeDirectorZH, DirectorEN: c.OfficeDirectorEN},
-		Conveners:   []convenerJSON{}, Members: []orgRef{}, MemberCount: len(c.Members)}
+		Office:    officeJSON{DirectorZH: c.OfficeDirectorZH, DirectorEN: c.OfficeDirectorEN},
+		Conveners: []convenerJSON{}, Members: []orgRef{}, MemberCount: len(c.Members)}
 	if c.OfficeHost != nil {
 		h := refJSON(*c.OfficeHost)
 		out.Office.Host = &h

@@ -113,7 +113,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // maxBody bounds every JSON request body.
 const maxBody = 1 << 20
 
-
 // decode reads a JSON body into v: application/json only, at most maxBody
 // bytes, no unknown fields, one value.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {

@@ -36,8 +36,8 @@ type Deps struct {
 	// PageNotFound answers unknown paths outside /api with a page; nil: a
 	// problem document everywhere.
 	PageNotFound http.HandlerFunc
-	Log      *slog.Logger
-	Version  string
+	Log          *slog.Logger
+	Version      string
 }
 
 type api struct {
