@@ -22,6 +22,7 @@ type Config struct {
 	TemporalPort      int
 	TemporalUIPort    int
 	LogLevel          string
+	MetricsAddr       string
 	DBMaxConns        int
 	SessionIdle       time.Duration
 	SessionAbsolute   time.Duration
@@ -96,7 +97,7 @@ func (f *flagSet) logging() {
 func (f *flagSet) parse(args []string) (*Config, error) {
 	if err := f.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil, errUsage
+			return nil, errHelp
 		}
 		return nil, errUsage
 	}

@@ -7,6 +7,7 @@
 //	lianxi user      add | passwd | list | disable | enable
 //	lianxi token     create an API token for a user
 //	lianxi audit     verify the audit trail's hash chain
+//	lianxi probe     health check for containers
 //	lianxi version   print the version
 //
 // Wiring lives here and only here: each subcommand builds a Config from
@@ -40,6 +41,7 @@ func commands() []command {
 		{"user", "manage users: add | passwd | list | disable | enable", runUser},
 		{"token", "manage API tokens: create", runToken},
 		{"audit", "audit trail: verify", runAudit},
+		{"probe", "fetch a URL and succeed on 200 (container health checks)", runProbe},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -53,8 +55,12 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'lianxi COMMAND -h' for a command's flags.")
 }
 
-// errUsage marks an error already explained by a usage message.
-var errUsage = errors.New("usage")
+// errUsage marks an error already explained by a usage message; errHelp a
+// help request that was answered.
+var (
+	errUsage = errors.New("usage")
+	errHelp  = errors.New("help")
+)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -74,7 +80,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if c.name == args[0] {
 			err := c.run(ctx, args[1:], stdin, stdout)
 			switch {
-			case err == nil:
+			case err == nil, errors.Is(err, errHelp):
 				return 0
 			case errors.Is(err, errUsage):
 				return 2

@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"lianxi/internal/sweep"
 	"lianxi/internal/temporal"
@@ -62,7 +66,7 @@ func runWorker(ctx context.Context, args []string, _ io.Reader, stdout io.Writer
 	fs.database()
 	fs.temporalClient()
 	fs.logging()
-	fs.cfg.SessionIdle, fs.cfg.SessionAbsolute = 0, 0
+	fs.StringVar(&fs.cfg.MetricsAddr, "metrics-addr", env("LIANXI_METRICS_ADDR", ""), "address serving /metrics and /healthz; empty: off (env LIANXI_METRICS_ADDR)")
 	cfg, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -77,7 +81,7 @@ func runWorker(ctx context.Context, args []string, _ io.Reader, stdout io.Writer
 	if err != nil {
 		return err
 	}
-	_, tm := newRegistry()
+	reg, tm := newRegistry()
 	tc, err := temporal.Dial(ctx, temporal.ClientOptions{HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace, Logger: log, MetricsHandler: tm.Handler()})
 	if err != nil {
 		return err
@@ -86,6 +90,17 @@ func runWorker(ctx context.Context, args []string, _ io.Reader, stdout io.Writer
 	if err := temporal.EnsureNamespace(ctx, tc, cfg.TemporalNamespace); err != nil {
 		return err
 	}
+	if cfg.MetricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+		srv := &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		ln, err := listen(srv)
+		if err != nil {
+			return err
+		}
+		go func() { _ = serveUntilDone(ctx, srv, ln) }()
+	}
 	w := newWorker(tc, authSvc)
 	if err := w.Start(); err != nil {
 		return err
@@ -93,5 +108,29 @@ func runWorker(ctx context.Context, args []string, _ io.Reader, stdout io.Writer
 	defer w.Stop()
 	fmt.Fprintf(stdout, "Lianxi worker polling %s on %s\n", cfg.TemporalNamespace, cfg.TemporalAddress)
 	<-ctx.Done()
+	return nil
+}
+
+// runProbe fetches a URL and succeeds on 200: the container health check,
+// since the runtime image has no curl.
+func runProbe(ctx context.Context, args []string, _ io.Reader, stdout io.Writer) error {
+	if len(args) != 1 {
+		fmt.Fprintln(stdout, "usage: lianxi probe URL")
+		return errUsage
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, args[0], nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", args[0], resp.Status)
+	}
 	return nil
 }
