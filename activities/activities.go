@@ -3,16 +3,29 @@
 // activity is idempotent: Temporal may run it again after a crash.
 package activities
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // SessionPurger removes ended sessions and stale failed sign-ins.
 type SessionPurger interface {
 	PurgeExpired(ctx context.Context) (sessions, failures int64, err error)
 }
 
+// KeyPurger forgets idempotency keys older than a time.
+type KeyPurger interface {
+	DeleteOldIdempotencyKeys(ctx context.Context, before time.Time) (int64, error)
+}
+
+// IdempotencyKeyLifetime is how long a write's Idempotency-Key is honoured.
+const IdempotencyKeyLifetime = 24 * time.Hour
+
 // Activities is registered with the worker; its fields are its dependencies.
 type Activities struct {
 	Sessions SessionPurger
+	Keys     KeyPurger
+	Now      func() time.Time
 }
 
 // PurgeInput is the input of PurgeExpired.
@@ -20,8 +33,9 @@ type PurgeInput struct{}
 
 // PurgeResult counts what PurgeExpired removed.
 type PurgeResult struct {
-	Sessions int64
-	Failures int64
+	Sessions        int64
+	Failures        int64
+	IdempotencyKeys int64
 }
 
 // PurgeExpired deletes sessions past their lifetime and failed sign-ins past
@@ -29,5 +43,9 @@ type PurgeResult struct {
 // retry is harmless.
 func (a *Activities) PurgeExpired(ctx context.Context, _ PurgeInput) (PurgeResult, error) {
 	s, f, err := a.Sessions.PurgeExpired(ctx)
-	return PurgeResult{Sessions: s, Failures: f}, err
+	if err != nil {
+		return PurgeResult{}, err
+	}
+	k, err := a.Keys.DeleteOldIdempotencyKeys(ctx, a.Now().Add(-IdempotencyKeyLifetime))
+	return PurgeResult{Sessions: s, Failures: f, IdempotencyKeys: k}, err
 }

@@ -18,9 +18,11 @@ type HousekeepingInput struct {
 type HousekeepingResult struct {
 	SessionsPurged int64
 	FailuresPurged int64
+	KeysPurged     int64
 }
 
-// Housekeeping removes ended sessions and stale failed sign-ins. It is the
+// Housekeeping removes ended sessions, stale failed sign-ins and expired
+// idempotency keys. It is the
 // smallest of the swept processes: a cron tick starts it with an ID derived
 // from the slot, and Temporal retries its activity until it succeeds.
 func Housekeeping(ctx workflow.Context, in HousekeepingInput) (HousekeepingResult, error) {
@@ -33,5 +35,5 @@ func Housekeeping(ctx workflow.Context, in HousekeepingInput) (HousekeepingResul
 	if err := workflow.ExecuteActivity(ctx, a.PurgeExpired, activities.PurgeInput{}).Get(ctx, &out); err != nil {
 		return HousekeepingResult{}, err
 	}
-	return HousekeepingResult{SessionsPurged: out.Sessions, FailuresPurged: out.Failures}, nil
+	return HousekeepingResult{SessionsPurged: out.Sessions, FailuresPurged: out.Failures, KeysPurged: out.IdempotencyKeys}, nil
 }

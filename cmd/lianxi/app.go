@@ -104,10 +104,10 @@ func newRegistry() (*prometheus.Registry, *metrics.Temporal) {
 }
 
 // newWorker registers every workflow and activity on the task queue.
-func newWorker(c client.Client, authSvc *auth.Service) worker.Worker {
+func newWorker(c client.Client, store *postgres.Store, authSvc *auth.Service) worker.Worker {
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
 	w.RegisterWorkflow(workflows.Housekeeping)
-	w.RegisterActivity(&activities.Activities{Sessions: authSvc})
+	w.RegisterActivity(&activities.Activities{Sessions: authSvc, Keys: store, Now: time.Now})
 	return w
 }
 

@@ -67,7 +67,7 @@ func runDev(ctx context.Context, args []string, _ io.Reader, stdout io.Writer) e
 	}
 	defer tc.Close()
 
-	w := newWorker(tc, authSvc)
+	w := newWorker(tc, store, authSvc)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}

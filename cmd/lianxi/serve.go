@@ -101,7 +101,7 @@ func runWorker(ctx context.Context, args []string, _ io.Reader, stdout io.Writer
 		}
 		go func() { _ = serveUntilDone(ctx, srv, ln) }()
 	}
-	w := newWorker(tc, authSvc)
+	w := newWorker(tc, store, authSvc)
 	if err := w.Start(); err != nil {
 		return err
 	}

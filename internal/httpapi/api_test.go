@@ -393,3 +393,44 @@ func TestOrganisationHistoryThroughTheAPI(t *testing.T) {
 		t.Fatalf("organisation %v", o)
 	}
 }
+
+func TestIdempotencyKeyMakesAWriteHappenOnce(t *testing.T) {
+	e := newEnv(t)
+	admin := e.client("admin")
+	body := `{"username":"dup.click","password":"` + password + `","display_name":"双击"}`
+	first := e.do(admin, "POST", "/api/v1/users", body, "Idempotency-Key", "create-dup-click-1")
+	if first.StatusCode != http.StatusCreated {
+		t.Fatalf("first %d", first.StatusCode)
+	}
+	firstBody, _ := io.ReadAll(first.Body)
+	second := e.do(admin, "POST", "/api/v1/users", body, "Idempotency-Key", "create-dup-click-1")
+	secondBody, _ := io.ReadAll(second.Body)
+	if second.StatusCode != http.StatusCreated || second.Header.Get("Idempotent-Replayed") != "true" || string(secondBody) != string(firstBody) {
+		t.Fatalf("replay: %d %q %s", second.StatusCode, second.Header.Get("Idempotent-Replayed"), secondBody)
+	}
+	// Without the key, the same request is a conflict: the user exists once.
+	problem(t, e.do(admin, "POST", "/api/v1/users", body), http.StatusConflict)
+	// The same key for another request is refused and changes nothing.
+	p := problem(t, e.do(admin, "POST", "/api/v1/users", strings.Replace(body, "dup.click", "other.one", 1), "Idempotency-Key", "create-dup-click-1"), http.StatusUnprocessableEntity)
+	if len(p.Errors) != 1 || p.Errors[0].Field != "Idempotency-Key" {
+		t.Fatalf("errors %+v", p.Errors)
+	}
+	if _, _, err := e.store.GetUserByUsername(context.Background(), "other.one"); domain.KindOf(err) != domain.KindNotFound {
+		t.Fatal("a reused key created a user")
+	}
+	// Keys are per user: another admin's identical key is a new request.
+	resp := e.do(admin, "POST", "/api/v1/users", `{"username":"second.admin","password":"`+password+`","display_name":"A","roles":[{"role":"admin"}]}`)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("second admin %d", resp.StatusCode)
+	}
+	other := e.client("second.admin")
+	resp = e.do(other, "POST", "/api/v1/users", strings.Replace(body, "dup.click", "third.one", 1), "Idempotency-Key", "create-dup-click-1")
+	if resp.StatusCode != http.StatusCreated || resp.Header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("other user's key: %d", resp.StatusCode)
+	}
+	// Expired keys are purged.
+	n, err := e.store.DeleteOldIdempotencyKeys(context.Background(), time.Now().Add(time.Minute))
+	if err != nil || n != 2 {
+		t.Fatalf("purged %d keys, err %v", n, err)
+	}
+}

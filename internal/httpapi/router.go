@@ -68,6 +68,7 @@ func Router(d Deps) *chi.Mux {
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{}))
 
 	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(a.idempotent)
 		r.Get("/openapi.json", a.openapi)
 		r.Post("/login", a.login)
 		r.Post("/logout", a.logout)

@@ -63,6 +63,18 @@ type CommitteeMember struct {
 	Position      int32
 }
 
+type IdempotencyKey struct {
+	UserID      int64
+	Key         string
+	Method      string
+	Path        string
+	RequestHash []byte
+	Status      int32
+	ContentType string
+	Body        []byte
+	CreatedAt   pgtype.Timestamptz
+}
+
 type LoginFailure struct {
 	ID       int64
 	Username string

@@ -1,0 +1,90 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"lianxi/internal/auth"
+	"lianxi/internal/domain"
+	"lianxi/internal/postgres"
+)
+
+// IdempotencyHeader names the key a client sends with a write so that a
+// retry or a double click acts once; the first response is replayed.
+const IdempotencyHeader = "Idempotency-Key"
+
+// idempotent makes writes carrying an Idempotency-Key happen once per
+// signed-in user and key: the first request is handled and its response
+// kept for a day; a repeat gets that response again, marked
+// Idempotent-Replayed; the same key on a different request is refused; a
+// request that failed on the server's side (5xx) frees its key for a retry.
+func (a *api) idempotent(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get(IdempotencyHeader)
+		u, signedIn := auth.UserFrom(r.Context())
+		if key == "" || !signedIn || r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if len(key) > 200 {
+			var v domain.Validation
+			v.Add(IdempotencyHeader, "validation.too_long", map[string]any{"max": 200})
+			a.fail(w, r, v.Err())
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				a.fail(w, r, &requestErr{http.StatusRequestEntityTooLarge, "error.body_too_large", err})
+				return
+			}
+			a.fail(w, r, &requestErr{http.StatusBadRequest, "error.bad_json", err})
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		h := sha256.New()
+		h.Write([]byte(r.Header.Get("Content-Type")))
+		h.Write([]byte{0})
+		h.Write(body)
+		req := postgres.IdempotentRequest{UserID: u.ID, Key: key, Method: r.Method, Path: r.URL.Path, RequestHash: h.Sum(nil)}
+		claimed, stored, err := a.Store.ClaimIdempotencyKey(r.Context(), req)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		if !claimed {
+			w.Header().Set("Idempotent-Replayed", "true")
+			if stored.ContentType != "" {
+				w.Header().Set("Content-Type", stored.ContentType)
+			}
+			w.WriteHeader(stored.Status)
+			_, _ = w.Write(stored.Body)
+			return
+		}
+		var buf bytes.Buffer
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		ww.Tee(&buf)
+		next.ServeHTTP(ww, r)
+		// The outcome is stored even if the client has gone away.
+		ctx := context.WithoutCancel(r.Context())
+		status := ww.Status()
+		if status == 0 {
+			status = http.StatusOK
+		}
+		if status >= 500 {
+			err = a.Store.ReleaseIdempotencyKey(ctx, u.ID, key)
+		} else {
+			err = a.Store.CompleteIdempotencyKey(ctx, u.ID, key, postgres.StoredResponse{Status: status, ContentType: ww.Header().Get("Content-Type"), Body: buf.Bytes()})
+		}
+		if err != nil {
+			a.Log.Error("idempotency key not recorded", "err", err, "request_id", middleware.GetReqID(r.Context()))
+		}
+	})
+}
