@@ -49,10 +49,14 @@ func runMigrate(ctx context.Context, args []string, _ io.Reader, stdout io.Write
 	if err != nil {
 		return err
 	}
-	return withStore(ctx, cfg, func(*postgres.Store, *auth.Service) error {
-		_, err := fmt.Fprintln(stdout, "database schema is up to date; seed loaded")
+	log := cfg.logger(os.Stderr)
+	_, closeDB, err := database(ctx, cfg, log, migrateOnly)
+	if err != nil {
 		return err
-	})
+	}
+	closeDB()
+	_, err = fmt.Fprintln(stdout, "database schema is up to date; seed loaded")
+	return err
 }
 
 // userMessage renders a domain error for the terminal, in English, with the
@@ -121,29 +125,13 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 				if u.Disabled {
 					status = "disabled"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Username, u.DisplayName, formatGrants(u.Grants), status)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Username, u.DisplayName, auth.FormatGrants(u.Grants), status)
 			}
 			return tw.Flush()
 		})
 	}
 	fmt.Fprintln(stdout, "usage: lianxi user add|passwd|list|disable|enable [flags] [USERNAME]")
 	return errUsage
-}
-
-// formatGrants writes roles in the syntax auth.ParseGrants reads.
-func formatGrants(gs []domain.Grant) string {
-	parts := make([]string, len(gs))
-	for i, g := range gs {
-		switch {
-		case g.Committee != "":
-			parts[i] = string(g.Role) + "@" + g.Committee
-		case g.Department != "":
-			parts[i] = string(g.Role) + ":" + g.Department
-		default:
-			parts[i] = string(g.Role)
-		}
-	}
-	return strings.Join(parts, ";")
 }
 
 func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
@@ -181,7 +169,7 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		if err != nil {
 			return userMessage(err)
 		}
-		_, err = fmt.Fprintf(stdout, "created user %s (%s)\n", u.Username, formatGrants(u.Grants))
+		_, err = fmt.Fprintf(stdout, "created user %s (%s)\n", u.Username, auth.FormatGrants(u.Grants))
 		return err
 	})
 }

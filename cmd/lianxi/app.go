@@ -37,6 +37,7 @@ const (
 	urlOnly      dbMode = iota // serve, worker: DATABASE_URL is required
 	shareCluster               // admin commands: a running lianxi dev's cluster, or the data directory's cluster started for the command
 	ownCluster                 // dev: start the data directory's cluster, creating it when new
+	migrateOnly                // migrate: like shareCluster, and it migrates a DATABASE_URL too
 )
 
 // database returns the store for a command, migrated and seeded. With a URL
@@ -73,7 +74,17 @@ func database(ctx context.Context, cfg *Config, log *slog.Logger, mode dbMode) (
 		}
 		url, stopCluster = cl.URL(), func() { _ = cl.Stop() }
 	}
-	if err := postgres.Migrate(ctx, url); err != nil {
+	// Servers migrate and seed at start; administrative commands never
+	// change the schema as a side effect, except on a lianxi dev data
+	// directory, whose cluster is theirs as much as dev's.
+	migrate := mode != shareCluster || cfg.DatabaseURL == ""
+	var err error
+	if migrate {
+		err = postgres.Migrate(ctx, url)
+	} else {
+		err = postgres.CheckSchema(ctx, url)
+	}
+	if err != nil {
 		stopCluster()
 		return nil, nil, err
 	}
@@ -82,16 +93,18 @@ func database(ctx context.Context, cfg *Config, log *slog.Logger, mode dbMode) (
 		stopCluster()
 		return nil, nil, err
 	}
-	if _, err := store.LoadSeed(ctx, seed.Name, seed.Organisations(), seed.Committees()); err != nil {
-		store.Close()
-		stopCluster()
-		return nil, nil, fmt.Errorf("seed: %w", err)
+	if migrate {
+		if _, err := store.LoadSeed(ctx, seed.Name, seed.Organisations(), seed.Committees()); err != nil {
+			store.Close()
+			stopCluster()
+			return nil, nil, fmt.Errorf("seed: %w", err)
+		}
 	}
 	return store, func() { store.Close(); stopCluster() }, nil
 }
 
 func newAuth(store *postgres.Store, cfg *Config, log *slog.Logger) (*auth.Service, error) {
-	return auth.New(store, auth.Options{IdleTimeout: cfg.SessionIdle, AbsoluteTimeout: cfg.SessionAbsolute, Log: log})
+	return auth.New(store, auth.Options{IdleTimeout: cfg.SessionIdle, AbsoluteTimeout: cfg.SessionAbsolute, SecureCookies: cfg.SecureCookies, Log: log})
 }
 
 // newRegistry returns the Prometheus registry with the process collectors

@@ -26,6 +26,7 @@ type Config struct {
 	DBMaxConns        int
 	SessionIdle       time.Duration
 	SessionAbsolute   time.Duration
+	SecureCookies     bool
 }
 
 // flagSet declares the flags of a subcommand; each flag reads its default
@@ -75,6 +76,7 @@ func (f *flagSet) http() {
 	f.StringVar(&f.cfg.HTTPAddr, "http-addr", env("LIANXI_HTTP_ADDR", "127.0.0.1:8080"), "HTTP listen address (env LIANXI_HTTP_ADDR)")
 	f.DurationVar(&f.cfg.SessionIdle, "session-idle", envDuration("LIANXI_SESSION_IDLE", 30*time.Minute), "idle timeout of a session (env LIANXI_SESSION_IDLE)")
 	f.DurationVar(&f.cfg.SessionAbsolute, "session-absolute", envDuration("LIANXI_SESSION_ABSOLUTE", 12*time.Hour), "absolute lifetime of a session (env LIANXI_SESSION_ABSOLUTE)")
+	f.BoolVar(&f.cfg.SecureCookies, "secure-cookies", env("LIANXI_SECURE_COOKIES", "") == "true", "users reach Lianxi over HTTPS through a proxy: Secure, __Host- cookies (env LIANXI_SECURE_COOKIES=true)")
 }
 
 func (f *flagSet) temporalClient() {

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/alexedwards/argon2id"
@@ -31,6 +32,9 @@ type Options struct {
 	SlowAfter   int // 3
 	LockAfter   int // 10
 	IPLockAfter int // 50
+	// SecureCookies marks every request as reaching users over TLS (set it
+	// behind a TLS-terminating proxy): cookies get Secure and __Host-.
+	SecureCookies bool
 	// Sleep waits before answering a throttled attempt; tests replace it.
 	Sleep func(context.Context, time.Duration)
 	Now   func() time.Time
@@ -76,6 +80,9 @@ func (o *Options) defaults() {
 type Service struct {
 	store *postgres.Store
 	opt   Options
+	// hashing bounds concurrent argon2id computations (19 MiB each), so a
+	// flood of sign-ins queues instead of exhausting memory.
+	hashing chan struct{}
 	// dummyHash is verified against when a username does not exist, so that
 	// an unknown user takes as long to refuse as a wrong password.
 	dummyHash string
@@ -88,7 +95,7 @@ func New(store *postgres.Store, opt Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: store, opt: opt, dummyHash: dummy}, nil
+	return &Service{store: store, opt: opt, dummyHash: dummy, hashing: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}, nil
 }
 
 // Meta says where a request came from, for the audit trail.
@@ -107,9 +114,16 @@ var hashParams = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism:
 
 func hashPassword(pw string) (string, error) { return argon2id.CreateHash(pw, hashParams) }
 
-func checkPassword(pw, hash string) bool {
+// checkPassword compares a password with a hash, waiting for a hashing slot.
+func (s *Service) checkPassword(ctx context.Context, pw, hash string) (bool, error) {
+	select {
+	case s.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-s.hashing }()
 	ok, err := argon2id.ComparePasswordAndHash(pw, hash)
-	return err == nil && ok
+	return err == nil && ok, nil
 }
 
 // newToken returns a random token with a prefix and the SHA-256 that the
@@ -126,19 +140,18 @@ func tokenHash(token string) []byte {
 	return h[:]
 }
 
-func (s *Service) audit(ctx context.Context, actor, action, object string, result domain.AuditResult, meta Meta, detail map[string]string) {
-	rec := domain.AuditRecord{Actor: actor, Action: action, Object: object, Result: result, RequestID: meta.RequestID, IP: meta.IP, Detail: detail}
-	if err := s.store.AppendAudit(ctx, rec); err != nil {
-		// The action itself already happened or was refused; losing its audit
-		// line is an operational fault to alert on, not the user's problem.
-		s.opt.Log.Error("audit append failed", "action", action, "object", object, "err", err)
-	}
+// Record starts the audit record of an action taken in a request.
+func (m Meta) Record(actor, action, object string, result domain.AuditResult) domain.AuditRecord {
+	return domain.AuditRecord{Actor: actor, Action: action, Object: object, Result: result, RequestID: m.RequestID, IP: m.IP}
 }
 
 // Audit appends a record for an event observed outside this service, such
-// as an access the HTTP layer refused.
+// as an access the HTTP layer refused. A refusal is already answered, so a
+// failure to record it is logged for operators rather than shown.
 func (s *Service) Audit(ctx context.Context, actor, action, object string, result domain.AuditResult, meta Meta) {
-	s.audit(ctx, actor, action, object, result, meta, nil)
+	if err := s.store.AppendAudit(ctx, meta.Record(actor, action, object, result)); err != nil {
+		s.opt.Log.Error("audit append failed", "action", action, "object", object, "err", err)
+	}
 }
 
 var errBadCredentials = &domain.Error{Kind: domain.KindUnauthenticated, Key: "error.bad_credentials"}

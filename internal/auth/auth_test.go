@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -231,15 +232,14 @@ func TestImportUsersIsAllOrNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Created != 0 || len(res.Errors) != 2 || res.Errors[0].Line != 3 || res.Errors[1].Line != 4 {
+	if res.Created != 0 || len(res.Errors) != 3 || res.Errors[0].Line != 3 || res.Errors[1].Line != 4 || res.Errors[2].Line != 5 {
 		t.Fatalf("result %+v", res)
 	}
 	users, _ := f.svc.ListUsers(ctx, auth.System)
 	if len(users) != 0 {
 		t.Fatalf("%d users created by a failed import", len(users))
 	}
-	// An unknown department is only known to storage: the import still
-	// creates nothing and names the line.
+	// An unknown department alone also stops the import, naming its line.
 	res, err = f.svc.ImportUsers(ctx, auth.System, strings.NewReader("username,display_name,password,roles\nzhao,赵,Lotus-city-2026,liaison:nowhere\n"), auth.Meta{})
 	if err != nil || res.Created != 0 || len(res.Errors) != 1 {
 		t.Fatalf("unknown department: %+v %v", res, err)
@@ -287,4 +287,78 @@ func FuzzParseGrants(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestParallelGuessesAreCountedToo(t *testing.T) {
+	f := setup(t)
+	f.user(t, "wang")
+	var wg sync.WaitGroup
+	var refused, checked atomic.Int64
+	for range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := f.login("wang", "wrong-password-1", "10.0.0.5")
+			switch {
+			case domain.KindOf(err) == domain.KindRateLimited:
+				refused.Add(1)
+			case auth.IsBadCredentials(err):
+				checked.Add(1)
+			default:
+				t.Errorf("attempt: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if checked.Load() > 10 || refused.Load() < 20 {
+		t.Fatalf("%d passwords checked, %d refused: parallel guesses slipped past the limit", checked.Load(), refused.Load())
+	}
+}
+
+func TestLastAdminCannotBeDisabled(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.user(t, "root1", domain.Grant{Role: domain.RoleAdmin})
+	f.user(t, "root2", domain.Grant{Role: domain.RoleAdmin})
+	if err := f.svc.SetDisabled(ctx, auth.System, "root1", true, auth.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.SetDisabled(ctx, auth.System, "root2", true, auth.Meta{}); domain.KindOf(err) != domain.KindConflict {
+		t.Fatalf("disabling the last admin: %v", err)
+	}
+}
+
+func TestSignInEndsThePreviousSessionAndRevokesTokensOnPasswordChange(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.user(t, "wang")
+	first, _ := f.login("wang", goodPassword, "10.0.0.1")
+	second, err := f.svc.Login(ctx, auth.LoginInput{Username: "wang", Password: goodPassword, IP: "10.0.0.1", PreviousToken: first.Token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authenticate(ctx, first.Token); domain.KindOf(err) != domain.KindUnauthenticated {
+		t.Fatalf("previous session survived a new sign-in: %v", err)
+	}
+	tok, err := f.svc.CreateToken(ctx, "wang", "ci", auth.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.SetPassword(ctx, auth.System, "wang", "Another-pass-9", auth.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, token := range []string{second.Token, tok} {
+		if _, err := f.svc.Authenticate(ctx, token); domain.KindOf(err) != domain.KindUnauthenticated {
+			t.Fatalf("credential survived a password change: %v", err)
+		}
+	}
+}
+
+func TestStrangeUsernamesAreRefusedNotCrashed(t *testing.T) {
+	f := setup(t)
+	for _, name := range []string{strings.Repeat("a", 63) + "é", "wang\x00", "\xff\xfe", strings.Repeat("长", 500)} {
+		if _, err := f.login(name, goodPassword, "10.0.0.7"); !auth.IsBadCredentials(err) {
+			t.Errorf("%q: %v", name, err)
+		}
+	}
 }

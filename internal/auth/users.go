@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 
 	"lianxi/internal/domain"
@@ -13,23 +14,37 @@ import (
 // CreateUser creates an account; only administrators may.
 func (s *Service) CreateUser(ctx context.Context, actor domain.User, in domain.NewUser, meta Meta) (domain.User, error) {
 	if !actor.IsAdmin() {
-		s.audit(ctx, actor.Username, "user.create", "user:"+domain.NormaliseUsername(in.Username), domain.AuditDenied, meta, nil)
 		return domain.User{}, domain.Forbidden()
 	}
 	if err := in.Validate(); err != nil {
 		return domain.User{}, err
 	}
-	hash, err := hashPassword(in.Password)
+	hash, err := s.hash(ctx, in.Password)
 	if err != nil {
 		return domain.User{}, err
 	}
 	in.Username = domain.NormaliseUsername(in.Username)
 	in.DisplayName = strings.TrimSpace(in.DisplayName)
-	return s.store.CreateUsers(ctx, []domain.NewUser{in}, []string{hash}, s.createRecord(actor, in.Username, meta))
+	return s.store.CreateUsers(ctx, []domain.NewUser{in}, []string{hash}, []domain.AuditRecord{createRecord(actor, in, meta)})
 }
 
-func (s *Service) createRecord(actor domain.User, username string, meta Meta) domain.AuditRecord {
-	return domain.AuditRecord{Actor: actor.Username, Action: "user.create", Object: "user:" + username, Result: domain.AuditOK, RequestID: meta.RequestID, IP: meta.IP}
+// createRecord is the audit record of a new account; it names the roles
+// granted, so that granting administration is visible in the trail.
+func createRecord(actor domain.User, in domain.NewUser, meta Meta) domain.AuditRecord {
+	rec := meta.Record(actor.Username, "user.create", "user:"+in.Username, domain.AuditOK)
+	rec.Detail = map[string]string{"roles": FormatGrants(in.Grants)}
+	return rec
+}
+
+// hash hashes a password, waiting for a hashing slot.
+func (s *Service) hash(ctx context.Context, pw string) (string, error) {
+	select {
+	case s.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	defer func() { <-s.hashing }()
+	return hashPassword(pw)
 }
 
 // EnsureUser creates a user when the username is free and leaves an existing
@@ -60,12 +75,11 @@ func (s *Service) SetPassword(ctx context.Context, actor domain.User, username, 
 	if err := domain.CheckPassword(password, username); err != nil {
 		return err
 	}
-	hash, err := hashPassword(password)
+	hash, err := s.hash(ctx, password)
 	if err != nil {
 		return err
 	}
-	rec := domain.AuditRecord{Actor: actor.Username, Action: "user.passwd", Object: "user:" + username, Result: domain.AuditOK, RequestID: meta.RequestID, IP: meta.IP}
-	return s.store.SetPassword(ctx, username, hash, rec)
+	return s.store.SetPassword(ctx, username, hash, meta.Record(actor.Username, "user.passwd", "user:"+username, domain.AuditOK))
 }
 
 // SetDisabled disables or re-enables a user; disabling ends every session.
@@ -78,8 +92,7 @@ func (s *Service) SetDisabled(ctx context.Context, actor domain.User, username s
 	if disabled {
 		action = "user.disable"
 	}
-	rec := domain.AuditRecord{Actor: actor.Username, Action: action, Object: "user:" + username, Result: domain.AuditOK, RequestID: meta.RequestID, IP: meta.IP}
-	return s.store.SetDisabled(ctx, username, disabled, rec)
+	return s.store.SetDisabled(ctx, username, disabled, meta.Record(actor.Username, action, "user:"+username, domain.AuditOK))
 }
 
 // ImportResult is the outcome of a CSV import. When Errors is not empty,
@@ -104,8 +117,11 @@ const MaxImportRows = 5000
 // them all.
 func (s *Service) ImportUsers(ctx context.Context, actor domain.User, r io.Reader, meta Meta) (ImportResult, error) {
 	if !actor.IsAdmin() {
-		s.audit(ctx, actor.Username, "user.import", "users", domain.AuditDenied, meta, nil)
 		return ImportResult{}, domain.Forbidden()
+	}
+	committees, departments, err := s.store.Scopes(ctx)
+	if err != nil {
+		return ImportResult{}, err
 	}
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = 4
@@ -143,12 +159,13 @@ func (s *Service) ImportUsers(ctx context.Context, actor domain.User, r io.Reade
 		in := domain.NewUser{Username: domain.NormaliseUsername(rec[0]), DisplayName: strings.TrimSpace(rec[1]), Password: rec[2], Grants: grants}
 		err = in.Validate()
 		if gerr != nil {
-			err = joinInvalid(err, gerr)
+			err = domain.JoinInvalid(err, gerr)
 		}
+		err = domain.JoinInvalid(err, checkGrantScopes(grants, committees, departments))
 		if prev, dup := seen[in.Username]; dup && in.Username != "" {
 			var dv domain.Validation
 			dv.Add("username", "validation.duplicate_line", map[string]any{"line": prev})
-			err = joinInvalid(err, dv.Err())
+			err = domain.JoinInvalid(err, dv.Err())
 		}
 		seen[in.Username] = line
 		if err != nil {
@@ -160,22 +177,21 @@ func (s *Service) ImportUsers(ctx context.Context, actor domain.User, r io.Reade
 	if len(res.Errors) > 0 {
 		return res, nil
 	}
-	for _, u := range users {
-		h, err := hashPassword(u.Password)
+	records := make([]domain.AuditRecord, len(users))
+	for i, u := range users {
+		h, err := s.hash(ctx, u.Password)
 		if err != nil {
 			return ImportResult{}, err
 		}
 		hashes = append(hashes, h)
+		records[i] = createRecord(actor, u, meta)
+		records[i].Detail["import"] = "csv"
 	}
-	rec := domain.AuditRecord{Actor: actor.Username, Action: "user.import", Object: "users", Result: domain.AuditOK, RequestID: meta.RequestID, IP: meta.IP}
-	if _, err := s.store.CreateUsers(ctx, users, hashes, rec); err != nil {
-		if de := domain.AsError(err); de != nil && de.Kind != domain.KindInternal {
-			// A username taken or a scope unknown: report it against the line.
-			line := 0
-			if u, ok := de.Params["username"].(string); ok {
-				line = seen[u]
-			}
-			return ImportResult{Errors: []ImportRowError{{Line: line, Err: err}}}, nil
+	if _, err := s.store.CreateUsers(ctx, users, hashes, records); err != nil {
+		if de := domain.AsError(err); de != nil && de.Kind == domain.KindConflict {
+			// A username taken meanwhile: report it against its line.
+			u, _ := de.Params["username"].(string)
+			return ImportResult{Errors: []ImportRowError{{Line: seen[u], Err: err}}}, nil
 		}
 		return ImportResult{}, err
 	}
@@ -187,18 +203,36 @@ func csvError(err error) error {
 	return &domain.Error{Kind: domain.KindInvalid, Key: "error.csv_syntax", Err: err}
 }
 
-// joinInvalid merges the field errors of two KindInvalid errors.
-func joinInvalid(a, b error) error {
-	if a == nil {
-		return b
+// checkGrantScopes reports grants whose committee or department does not
+// exist, by field, so an import names the line before anything is written.
+func checkGrantScopes(grants []domain.Grant, committees, departments map[string]bool) error {
+	var v domain.Validation
+	for i, g := range grants {
+		field := "roles[" + strconv.Itoa(i) + "]"
+		if g.Committee != "" {
+			v.Check(committees[g.Committee], field+".committee", "validation.unknown_committee", map[string]any{"value": g.Committee})
+		}
+		if g.Department != "" {
+			v.Check(departments[g.Department], field+".department", "validation.unknown_department", map[string]any{"value": g.Department})
+		}
 	}
-	ea, eb := domain.AsError(a), domain.AsError(b)
-	if ea == nil || eb == nil {
-		return a
+	return v.Err()
+}
+
+// FormatGrants writes roles in the syntax ParseGrants reads.
+func FormatGrants(gs []domain.Grant) string {
+	parts := make([]string, len(gs))
+	for i, g := range gs {
+		switch {
+		case g.Committee != "":
+			parts[i] = string(g.Role) + "@" + g.Committee
+		case g.Department != "":
+			parts[i] = string(g.Role) + ":" + g.Department
+		default:
+			parts[i] = string(g.Role)
+		}
 	}
-	out := *ea
-	out.Fields = append(append([]domain.FieldError{}, ea.Fields...), eb.Fields...)
-	return &out
+	return strings.Join(parts, ";")
 }
 
 // ParseGrants reads roles written as a list separated by ';' or ',': a bare

@@ -35,6 +35,8 @@ func TestNewUserValidation(t *testing.T) {
 		{"one kind of character", func(u *NewUser) { u.Password = "abcdefghijkl" }, "password", "validation.password_classes"},
 		{"password holds the username", func(u *NewUser) { u.Password = "li.wei-2026!" }, "password", "validation.password_username"},
 		{"no display name", func(u *NewUser) { u.DisplayName = "  " }, "display_name", "validation.required"},
+		{"control character in name", func(u *NewUser) { u.DisplayName = "李\x00伟" }, "display_name", "validation.control_chars"},
+		{"invalid UTF-8 in name", func(u *NewUser) { u.DisplayName = "\xff\xfe" }, "display_name", "validation.control_chars"},
 		{"unknown role", func(u *NewUser) { u.Grants = []Grant{{Role: "boss"}} }, "roles[0].role", "validation.unknown_role"},
 		{"office without committee", func(u *NewUser) { u.Grants = []Grant{{Role: RoleOffice}} }, "roles[0].committee", "validation.required"},
 		{"liaison with committee", func(u *NewUser) {
@@ -80,6 +82,9 @@ func TestRolesAndScopes(t *testing.T) {
 	u := User{Grants: []Grant{{Role: RoleLiaison, Department: "finance"}, {Role: RoleOffice, Committee: "science"}}}
 	if !u.HasFor(RoleLiaison, "finance") || u.HasFor(RoleLiaison, "tax") || !u.HasFor(RoleOffice, "science") || u.HasFor(RoleOffice, "culture") {
 		t.Fatal("scoped roles")
+	}
+	if u.HasFor(RoleLiaison, "") || u.HasFor(RoleOffice, "") || u.HasFor(RoleLiaison, "science") {
+		t.Fatal("an empty or wrong-kind scope matched")
 	}
 	if u.IsAdmin() || !(User{Grants: []Grant{{Role: RoleAdmin}}}).HasFor(RoleOffice, "culture") {
 		t.Fatal("admin")

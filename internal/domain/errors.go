@@ -154,3 +154,46 @@ func (v *Validation) Err() error {
 	}
 	return &Error{Kind: KindInvalid, Key: "error.invalid", Fields: v.fields}
 }
+
+// JoinInvalid merges the field errors of two KindInvalid errors; either may
+// be nil. Any other error wins as it is.
+func JoinInvalid(a, b error) error {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	ea, eb := AsError(a), AsError(b)
+	if ea == nil || ea.Kind != KindInvalid {
+		return a
+	}
+	if eb == nil || eb.Kind != KindInvalid {
+		return b
+	}
+	out := *ea
+	out.Fields = append(append([]FieldError{}, ea.Fields...), eb.Fields...)
+	return &out
+}
+
+// HTTPStatus is the HTTP status of each kind, for every transport that
+// answers over HTTP (API problems and pages alike).
+func (k Kind) HTTPStatus() int {
+	switch k {
+	case KindInvalid:
+		return 422
+	case KindNotFound:
+		return 404
+	case KindConflict:
+		return 409
+	case KindForbidden:
+		return 403
+	case KindUnauthenticated:
+		return 401
+	case KindRateLimited:
+		return 429
+	case KindUnavailable:
+		return 503
+	}
+	return 500
+}

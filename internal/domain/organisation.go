@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -91,6 +92,7 @@ func (r Rename) Validate() error {
 	checkName(&v, "name_zh", r.NameZH)
 	checkName(&v, "name_en", r.NameEN)
 	v.Check(utf8.RuneCountInString(r.Note) <= 500, "note", "validation.too_long", map[string]any{"max": 500})
+	v.Check(PlainText(r.Note), "note", "validation.control_chars", nil)
 	return v.Err()
 }
 
@@ -107,6 +109,7 @@ func (m Merge) Validate() error {
 	v.Check(ValidCode(m.Into), "into", "validation.code", nil)
 	v.Check(m.Into != m.Code, "into", "validation.merge_self", nil)
 	v.Check(utf8.RuneCountInString(m.Note) <= 500, "note", "validation.too_long", map[string]any{"max": 500})
+	v.Check(PlainText(m.Note), "note", "validation.control_chars", nil)
 	return v.Err()
 }
 
@@ -117,7 +120,24 @@ func checkName(v *Validation, field, s string) {
 		v.Add(field, "validation.required", nil)
 	case utf8.RuneCountInString(s) > 200:
 		v.Add(field, "validation.too_long", map[string]any{"max": 200})
+	case !PlainText(s):
+		v.Add(field, "validation.control_chars", nil)
 	}
+}
+
+// PlainText reports whether s is valid UTF-8 without control characters
+// (tabs and line breaks included): what a one-line field may hold, and what
+// PostgreSQL can store.
+func PlainText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func pick(lang, zh, en string) string {

@@ -112,9 +112,22 @@ func (u User) HasFor(r Role, code Code) bool {
 	if u.IsAdmin() {
 		return true
 	}
+	if code == "" {
+		return false
+	}
 	for _, g := range u.Grants {
-		if g.Role == r && (g.Committee == code || g.Department == code) {
-			return true
+		if g.Role != r {
+			continue
+		}
+		switch r.Scope() {
+		case ScopeCommittee:
+			if g.Committee == code {
+				return true
+			}
+		case ScopeDepartment:
+			if g.Department == code {
+				return true
+			}
 		}
 	}
 	return false
@@ -149,6 +162,7 @@ func (n NewUser) Validate() error {
 	name := strings.TrimSpace(n.DisplayName)
 	v.Check(name != "", "display_name", "validation.required", nil)
 	v.Check(utf8.RuneCountInString(name) <= 100, "display_name", "validation.too_long", map[string]any{"max": 100})
+	v.Check(PlainText(name), "display_name", "validation.control_chars", nil)
 	v.Check(len(n.Grants) <= 20, "roles", "validation.too_many", map[string]any{"max": 20})
 	for i, g := range n.Grants {
 		if err := g.Validate(indexed("roles", i)); err != nil {
@@ -168,6 +182,8 @@ func CheckPassword(pw, username string) error {
 	var v Validation
 	n := utf8.RuneCountInString(pw)
 	switch {
+	case !utf8.ValidString(pw) || strings.ContainsRune(pw, 0):
+		v.Add("password", "validation.control_chars", nil)
 	case n < MinPasswordLength:
 		v.Add("password", "validation.password_short", map[string]any{"min": MinPasswordLength})
 	case n > 200:

@@ -9,6 +9,11 @@ import (
 
 // user returns the signed-in user, or writes 401 (audited) and returns false.
 func (a *api) user(w http.ResponseWriter, r *http.Request) (domain.User, bool) {
+	if err := auth.AuthError(r.Context()); err != nil {
+		// The session could not be checked: a server fault, not a sign-out.
+		a.fail(w, r, &domain.Error{Kind: domain.KindUnavailable, Key: "error.unavailable", Err: err})
+		return domain.User{}, false
+	}
 	u, ok := auth.UserFrom(r.Context())
 	if !ok {
 		a.Auth.Audit(r.Context(), "anonymous", "access", r.Method+" "+r.URL.Path, domain.AuditDenied, auth.RequestMeta(r))

@@ -32,27 +32,6 @@ type ProblemField struct {
 	Message string `json:"message"`
 }
 
-// statusOf maps each domain error kind to its HTTP status, in one place.
-func statusOf(k domain.Kind) int {
-	switch k {
-	case domain.KindInvalid:
-		return http.StatusUnprocessableEntity
-	case domain.KindNotFound:
-		return http.StatusNotFound
-	case domain.KindConflict:
-		return http.StatusConflict
-	case domain.KindForbidden:
-		return http.StatusForbidden
-	case domain.KindUnauthenticated:
-		return http.StatusUnauthorized
-	case domain.KindRateLimited:
-		return http.StatusTooManyRequests
-	case domain.KindUnavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
 // problemWriter writes errors as problem documents in the request's language.
 type problemWriter struct{ log *slog.Logger }
 
@@ -65,7 +44,7 @@ func (p problemWriter) write(w http.ResponseWriter, r *http.Request, err error) 
 		pr.Type = "urn:lianxi:problem:request"
 	} else {
 		kind := domain.KindOf(err)
-		pr.Status = statusOf(kind)
+		pr.Status = kind.HTTPStatus()
 		if kind == domain.KindInternal || kind == domain.KindUnavailable {
 			// Logged with the request id; users never see the text.
 			p.log.Error("request failed", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", pr.RequestID)

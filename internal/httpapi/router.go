@@ -6,6 +6,7 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"lianxi/internal/auth"
+	"lianxi/internal/domain"
 	"lianxi/internal/postgres"
 )
 
@@ -56,16 +58,17 @@ func Router(d Deps) *chi.Mux {
 	a := &api{Deps: d, problems: problemWriter{log: d.Log}}
 	m := newHTTPMetrics(d.Registry)
 
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(a.crossOrigin))
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, m.middleware, recoverer(a.problems), securityHeaders)
-	r.Use(http.NewCrossOriginProtection().Handler)
-	r.Use(d.Auth.Middleware)
+	r.Use(d.Auth.Middleware, csrf.Handler)
 	r.NotFound(a.notFound)
 	r.MethodNotAllowed(a.methodNotAllowed)
 
 	r.Get("/healthz", a.healthz)
 	r.Get("/readyz", a.readyz)
-	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{}))
+	r.With(a.metricsAccess).Method(http.MethodGet, "/metrics", promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{}))
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(a.idempotent)
@@ -123,6 +126,33 @@ func (a *api) readyz(w http.ResponseWriter, r *http.Request) {
 		body["failed"] = failed
 	}
 	writeJSON(w, status, body)
+}
+
+// crossOrigin answers a write refused by the cross-origin protection
+// (CSRF): audited like any refused access.
+func (a *api) crossOrigin(w http.ResponseWriter, r *http.Request) {
+	u, _ := auth.UserFrom(r.Context())
+	actor := u.Username
+	if actor == "" {
+		actor = "anonymous"
+	}
+	a.Auth.Audit(r.Context(), actor, "access", r.Method+" "+r.URL.Path, domain.AuditDenied, auth.RequestMeta(r))
+	a.problems.write(w, r, &requestErr{status: http.StatusForbidden, key: "error.csrf"})
+}
+
+// metricsAccess lets scrapers on this machine (the usual sidecar) and
+// administrators, by session or bearer token, read /metrics; runtime and
+// route figures are not for everyone.
+func (a *api) metricsAccess(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ip := net.ParseIP(auth.ClientIP(r)); ip != nil && ip.IsLoopback() {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if _, ok := a.admin(w, r); ok {
+			next.ServeHTTP(w, r)
+		}
+	})
 }
 
 func (a *api) notFound(w http.ResponseWriter, r *http.Request) {

@@ -20,6 +20,7 @@ func (a *api) login(w http.ResponseWriter, r *http.Request) {
 	meta := auth.RequestMeta(r)
 	sess, err := a.Auth.Login(r.Context(), auth.LoginInput{
 		Username: in.Username, Password: in.Password, IP: meta.IP, UserAgent: r.UserAgent(), RequestID: meta.RequestID,
+		PreviousToken: auth.SessionToken(r),
 	})
 	if err != nil {
 		a.fail(w, r, err)

@@ -60,7 +60,6 @@ func (a *api) createUser(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/v1/users/"+created.Username)
 	writeJSON(w, http.StatusCreated, userJSON(created))
 }
 

@@ -62,6 +62,14 @@ func TestAuditVerifyFindsTheFirstTamperedRow(t *testing.T) {
 			if n, brk, err := s.VerifyAudit(ctx); err != nil || brk != nil || n != 13 {
 				t.Fatalf("before tampering: n=%d brk=%v err=%v", n, brk, err)
 			}
+			// The table refuses changes; an attacker with DDL rights drops
+			// the guard first, and the chain must still give them away.
+			if _, err := s.Pool().Exec(ctx, "UPDATE audit_log SET actor = 'x' WHERE seq = 2"); err == nil {
+				t.Fatal("audit_log accepted an UPDATE")
+			}
+			if _, err := s.Pool().Exec(ctx, "ALTER TABLE audit_log DISABLE TRIGGER USER"); err != nil {
+				t.Fatal(err)
+			}
 			for _, q := range c.sql {
 				if _, err := s.Pool().Exec(ctx, q); err != nil {
 					t.Fatal(err)

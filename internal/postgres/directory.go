@@ -101,15 +101,27 @@ func (s *Store) MergeOrganisation(ctx context.Context, in domain.Merge, rec doma
 	}
 	var out domain.Organisation
 	err := s.inTx(ctx, func(q *sqlcgen.Queries) error {
-		cur, err := q.LockOrganisation(ctx, in.Code)
+		rows, err := q.LockOrganisations(ctx, []string{in.Code, in.Into})
 		if err != nil {
-			return notFound(err, "organisation", in.Code)
+			return err
+		}
+		var cur, target sqlcgen.Organisation
+		var haveCur, haveTarget bool
+		for _, r := range rows {
+			switch r.Code {
+			case in.Code:
+				cur, haveCur = r, true
+			case in.Into:
+				target, haveTarget = r, true
+			}
+		}
+		if !haveCur {
+			return domain.NotFound("organisation", in.Code)
 		}
 		if cur.MergedInto.Valid {
 			return domain.Conflict("error.organisation_merged", map[string]any{"code": in.Code, "into": cur.MergedInto.String})
 		}
-		target, err := q.LockOrganisation(ctx, in.Into)
-		if err != nil {
+		if !haveTarget {
 			var v domain.Validation
 			v.Add("into", "validation.unknown_organisation", map[string]any{"value": in.Into})
 			return v.Err()

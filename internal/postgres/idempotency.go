@@ -3,11 +3,18 @@ package postgres
 import (
 	"bytes"
 	"context"
+	"errors"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"lianxi/internal/domain"
 	"lianxi/internal/postgres/sqlcgen"
 )
+
+// staleClaim is how long a request may hold its key before it is presumed
+// dead; the HTTP server's write timeout is shorter.
+const staleClaim = 5 * time.Minute
 
 // IdempotentRequest identifies a write sent with an Idempotency-Key.
 type IdempotentRequest struct {
@@ -37,9 +44,11 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, r IdempotentRequest) (c
 		return n == 1, StoredResponse{}, err
 	}
 	row, err := s.q.GetIdempotencyKey(ctx, sqlcgen.GetIdempotencyKeyParams{UserID: r.UserID, Key: r.Key})
-	if err != nil {
-		// Released between the two statements: let the caller retry.
-		return false, StoredResponse{}, notFound(err, "idempotency key", r.Key)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Released between the two statements: the client may simply retry.
+		return false, StoredResponse{}, domain.Conflict("error.idempotency_in_progress", nil)
+	} else if err != nil {
+		return false, StoredResponse{}, err
 	}
 	if row.Method != r.Method || row.Path != r.Path || !bytes.Equal(row.RequestHash, r.RequestHash) {
 		var v domain.Validation
@@ -47,6 +56,17 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, r IdempotentRequest) (c
 		return false, StoredResponse{}, v.Err()
 	}
 	if row.Status == 0 {
+		// A claim older than any request can take was left by a process
+		// that died mid-request: take it over rather than block the key
+		// for a day.
+		n, err := s.q.TakeOverIdempotencyKey(ctx, sqlcgen.TakeOverIdempotencyKeyParams{UserID: r.UserID, Key: r.Key,
+			CreatedAt: tstz(s.now()), StaleBefore: tstz(s.now().Add(-staleClaim))})
+		if err != nil {
+			return false, StoredResponse{}, err
+		}
+		if n == 1 {
+			return true, StoredResponse{}, nil
+		}
 		return false, StoredResponse{}, domain.Conflict("error.idempotency_in_progress", nil)
 	}
 	return false, StoredResponse{Status: int(row.Status), ContentType: row.ContentType, Body: row.Body}, nil

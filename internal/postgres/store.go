@@ -65,9 +65,12 @@ func (s *Store) Close() { s.pool.Close() }
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
-// inTx runs fn in a transaction, committing when it returns nil.
+// inTx runs fn in a READ COMMITTED transaction (named, since the audit
+// chain's lock-then-read relies on it whatever the server's default),
+// committing when fn returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(q *sqlcgen.Queries) error) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(s.q.WithTx(tx)) })
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error { return fn(s.q.WithTx(tx)) })
+	return classify(err)
 }
 
 // notFound maps pgx.ErrNoRows to a domain NotFound.
@@ -78,13 +81,21 @@ func notFound(err error, what, id string) error {
 	return err
 }
 
-// pgCode returns the SQLSTATE of a PostgreSQL error, or "".
-func pgCode(err error) string {
+// classify turns the PostgreSQL errors a request can cause into domain
+// errors: text the database cannot store (bad encoding, NUL) is the caller's
+// mistake; a deadlock or serialisation failure is a conflict worth retrying.
+func classify(err error) error {
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Code
+	if !errors.As(err, &pe) {
+		return err
 	}
-	return ""
+	switch pe.Code {
+	case "22021", "22P05": // character_not_in_repertoire, untranslatable_character
+		return &domain.Error{Kind: domain.KindInvalid, Key: "error.bad_text", Err: err}
+	case "40P01", "40001": // deadlock_detected, serialization_failure
+		return &domain.Error{Kind: domain.KindConflict, Key: "error.try_again", Err: err}
+	}
+	return err
 }
 
 func text(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }

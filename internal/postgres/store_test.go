@@ -138,7 +138,7 @@ func TestCreateUsersIsAllOrNothing(t *testing.T) {
 	rec := domain.AuditRecord{Actor: "admin", Action: "user.import", Object: "users", Result: domain.AuditOK}
 	good := domain.NewUser{Username: "li.wei", DisplayName: "李伟", Grants: []domain.Grant{{Role: domain.RoleLiaison, Department: "finance"}}}
 	bad := domain.NewUser{Username: "zhao", DisplayName: "赵", Grants: []domain.Grant{{Role: domain.RoleOffice, Committee: "space"}}}
-	_, err := s.CreateUsers(ctx, []domain.NewUser{good, bad}, []string{"h1", "h2"}, rec)
+	_, err := s.CreateUsers(ctx, []domain.NewUser{good, bad}, []string{"h1", "h2"}, []domain.AuditRecord{rec, rec})
 	de := domain.AsError(err)
 	if de == nil || de.Kind != domain.KindInvalid || de.Fields[0].Field != "roles[0].committee" {
 		t.Fatalf("unknown committee: %v", err)
@@ -147,20 +147,20 @@ func TestCreateUsersIsAllOrNothing(t *testing.T) {
 	if err != nil || len(users) != 0 {
 		t.Fatalf("partial write: %d users, err %v", len(users), err)
 	}
-	u, err := s.CreateUsers(ctx, []domain.NewUser{good}, []string{"h1"}, rec)
+	u, err := s.CreateUsers(ctx, []domain.NewUser{good}, []string{"h1"}, []domain.AuditRecord{rec})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(u.Grants) != 1 || u.Grants[0].Department != "finance" {
 		t.Fatalf("grants %+v", u.Grants)
 	}
-	_, err = s.CreateUsers(ctx, []domain.NewUser{good}, []string{"h1"}, rec)
+	_, err = s.CreateUsers(ctx, []domain.NewUser{good}, []string{"h1"}, []domain.AuditRecord{rec})
 	if domain.KindOf(err) != domain.KindConflict {
 		t.Fatalf("duplicate username: %v", err)
 	}
 	// A department role on an organisation that is not a department is refused.
 	other := domain.NewUser{Username: "museum", DisplayName: "x", Grants: []domain.Grant{{Role: domain.RoleMember, Department: "xiangtan-museum"}}}
-	if _, err := s.CreateUsers(ctx, []domain.NewUser{other}, []string{"h"}, rec); domain.KindOf(err) != domain.KindInvalid {
+	if _, err := s.CreateUsers(ctx, []domain.NewUser{other}, []string{"h"}, []domain.AuditRecord{rec}); domain.KindOf(err) != domain.KindInvalid {
 		t.Fatalf("member of a non-department: %v", err)
 	}
 }

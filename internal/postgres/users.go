@@ -22,11 +22,11 @@ func userFromRow(r sqlcgen.User, roles []sqlcgen.UserRole) domain.User {
 	return u
 }
 
-// CreateUsers creates users with their roles and password hashes in one
-// transaction with one audit record: all are created or none. A username
+// CreateUsers creates users with their roles and password hashes, and one
+// audit record per user, in one transaction: all are created or none. A username
 // already taken is a KindConflict naming it; a committee or department that
 // does not exist is a KindInvalid naming the field.
-func (s *Store) CreateUsers(ctx context.Context, users []domain.NewUser, hashes []string, rec domain.AuditRecord) (domain.User, error) {
+func (s *Store) CreateUsers(ctx context.Context, users []domain.NewUser, hashes []string, records []domain.AuditRecord) (domain.User, error) {
 	var last domain.User
 	err := s.inTx(ctx, func(q *sqlcgen.Queries) error {
 		for i, in := range users {
@@ -49,13 +49,36 @@ func (s *Store) CreateUsers(ctx context.Context, users []domain.NewUser, hashes 
 				return err
 			}
 			last = userFromRow(row, roles)
+			if err := s.appendAudit(ctx, q, records[i]); err != nil {
+				return err
+			}
 		}
-		if len(users) > 1 {
-			rec.Detail = map[string]string{"count": itoa(len(users))}
-		}
-		return s.appendAudit(ctx, q, rec)
+		return nil
 	})
 	return last, err
+}
+
+// Scopes returns the codes a role may be scoped to: every committee, and
+// every organisation that is a department.
+func (s *Store) Scopes(ctx context.Context) (committees, departments map[string]bool, err error) {
+	cs, err := s.q.ListCommittees(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	os, err := s.q.ListOrganisations(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	committees, departments = map[string]bool{}, map[string]bool{}
+	for _, c := range cs {
+		committees[c.Code] = true
+	}
+	for _, o := range os {
+		if o.Kind == string(domain.OrgDepartment) {
+			departments[o.Code] = true
+		}
+	}
+	return committees, departments, nil
 }
 
 func checkScopes(ctx context.Context, q *sqlcgen.Queries, grants []domain.Grant) error {
@@ -127,10 +150,8 @@ func (s *Store) ListUsers(ctx context.Context) ([]domain.User, error) {
 	return out, nil
 }
 
-// CountUsers returns how many accounts exist.
-func (s *Store) CountUsers(ctx context.Context) (int64, error) { return s.q.CountUsers(ctx) }
-
-// SetPassword replaces a user's password hash and ends their sessions.
+// SetPassword replaces a user's password hash, ends their sessions and
+// revokes their API tokens: whoever knew the old password may hold them.
 func (s *Store) SetPassword(ctx context.Context, username, hash string, rec domain.AuditRecord) error {
 	return s.inTx(ctx, func(q *sqlcgen.Queries) error {
 		row, err := q.GetUserByUsername(ctx, username)
@@ -143,16 +164,40 @@ func (s *Store) SetPassword(ctx context.Context, username, hash string, rec doma
 		if _, err := q.DeleteUserSessions(ctx, row.ID); err != nil {
 			return err
 		}
+		if err := q.RevokeUserTokens(ctx, row.ID); err != nil {
+			return err
+		}
 		return s.appendAudit(ctx, q, rec)
 	})
 }
 
 // SetDisabled disables or enables a user; disabling ends their sessions.
+// The last active administrator cannot be disabled: nobody could manage the
+// installation afterwards.
 func (s *Store) SetDisabled(ctx context.Context, username string, disabled bool, rec domain.AuditRecord) error {
 	return s.inTx(ctx, func(q *sqlcgen.Queries) error {
 		row, err := q.GetUserByUsername(ctx, username)
 		if err != nil {
 			return notFound(err, "user", username)
+		}
+		if disabled {
+			roles, err := q.ListUserRolesFor(ctx, row.ID)
+			if err != nil {
+				return err
+			}
+			if userFromRow(row, roles).IsAdmin() {
+				// Serialise admin changes so two admins cannot disable each other at once.
+				if err := q.LockAdminChanges(ctx); err != nil {
+					return err
+				}
+				others, err := q.CountOtherActiveAdmins(ctx, row.ID)
+				if err != nil {
+					return err
+				}
+				if others == 0 {
+					return domain.Conflict("error.last_admin", nil)
+				}
+			}
 		}
 		if _, err := q.SetDisabled(ctx, sqlcgen.SetDisabledParams{ID: row.ID, Disabled: disabled}); err != nil {
 			return err
@@ -177,10 +222,19 @@ type SessionRecord struct {
 	UserAgent  string
 }
 
-// CreateSession stores a new session.
-func (s *Store) CreateSession(ctx context.Context, r SessionRecord) error {
-	return s.q.CreateSession(ctx, sqlcgen.CreateSessionParams{TokenHash: r.TokenHash, UserID: r.UserID, CreatedAt: tstz(r.CreatedAt),
-		ExpiresAt: tstz(r.ExpiresAt), Ip: r.IP, UserAgent: r.UserAgent})
+// StartSession stores a new session, forgets the username's failed
+// sign-ins and appends the sign-in's audit record, in one transaction.
+func (s *Store) StartSession(ctx context.Context, r SessionRecord, username string, rec domain.AuditRecord) error {
+	return s.inTx(ctx, func(q *sqlcgen.Queries) error {
+		if err := q.CreateSession(ctx, sqlcgen.CreateSessionParams{TokenHash: r.TokenHash, UserID: r.UserID, CreatedAt: tstz(r.CreatedAt),
+			ExpiresAt: tstz(r.ExpiresAt), Ip: r.IP, UserAgent: r.UserAgent}); err != nil {
+			return err
+		}
+		if err := q.ClearLoginFailures(ctx, username); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, q, rec)
+	})
 }
 
 // GetSession returns the session with a token hash.
@@ -198,19 +252,35 @@ func (s *Store) TouchSession(ctx context.Context, tokenHash []byte, at time.Time
 	return s.q.TouchSession(ctx, sqlcgen.TouchSessionParams{TokenHash: tokenHash, LastSeenAt: tstz(at)})
 }
 
-// DeleteSession ends a session and returns whose it was.
-func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) (userID int64, n int64, err error) {
-	r, err := s.q.GetSession(ctx, tokenHash)
+// DeleteSession removes a session that has ended by itself (expired).
+func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
+	_, err := s.q.DeleteSession(ctx, tokenHash)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, 0, nil
-	} else if err != nil {
-		return 0, 0, err
+		return nil
 	}
-	n, err = s.q.DeleteSession(ctx, tokenHash)
-	return r.UserID, n, err
+	return err
 }
 
-// DeleteExpiredSessions removes sessions past their lifetime or idle since
+// EndSession deletes a session and appends the audit record that record
+// builds from its user's name, in one transaction. An unknown session is not
+// an error and writes nothing.
+func (s *Store) EndSession(ctx context.Context, tokenHash []byte, record func(username string) domain.AuditRecord) error {
+	return s.inTx(ctx, func(q *sqlcgen.Queries) error {
+		userID, err := q.DeleteSession(ctx, tokenHash)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		u, err := q.GetUserByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, q, record(u.Username))
+	})
+}
+
+// DeleteExpiredSessions removes// DeleteExpiredSessions removes sessions past their lifetime or idle since
 // before idleBefore.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now, idleBefore time.Time) (int64, error) {
 	return s.q.DeleteExpiredSessions(ctx, sqlcgen.DeleteExpiredSessionsParams{Now: tstz(now), IdleBefore: tstz(idleBefore)})
@@ -240,18 +310,20 @@ func (s *Store) UseAPIToken(ctx context.Context, tokenHash []byte, at time.Time)
 	return t.UserID, nil
 }
 
-// RecordLoginFailure counts a failed sign-in.
-func (s *Store) RecordLoginFailure(ctx context.Context, username, ip string, at time.Time) error {
-	return s.q.InsertLoginFailure(ctx, sqlcgen.InsertLoginFailureParams{Username: username, Ip: ip, At: tstz(at)})
-}
-
-// CountLoginFailures counts failed sign-ins since a time, for a username and
-// for an address.
-func (s *Store) CountLoginFailures(ctx context.Context, username, ip string, since time.Time) (byUser, byIP int64, err error) {
-	if byUser, err = s.q.CountFailuresByUsername(ctx, sqlcgen.CountFailuresByUsernameParams{Username: username, At: tstz(since)}); err != nil {
-		return
-	}
-	byIP, err = s.q.CountFailuresByIP(ctx, sqlcgen.CountFailuresByIPParams{Ip: ip, At: tstz(since)})
+// RecordLoginAttempt counts a sign-in attempt before its password is
+// checked and returns the attempts since a time for the username and for the
+// address, this one included. A good sign-in clears its username's count.
+func (s *Store) RecordLoginAttempt(ctx context.Context, username, ip string, at, since time.Time) (byUser, byIP int64, err error) {
+	err = s.inTx(ctx, func(q *sqlcgen.Queries) error {
+		if err := q.InsertLoginFailure(ctx, sqlcgen.InsertLoginFailureParams{Username: username, Ip: ip, At: tstz(at)}); err != nil {
+			return err
+		}
+		if byUser, err = q.CountFailuresByUsername(ctx, sqlcgen.CountFailuresByUsernameParams{Username: username, At: tstz(since)}); err != nil {
+			return err
+		}
+		byIP, err = q.CountFailuresByIP(ctx, sqlcgen.CountFailuresByIPParams{Ip: ip, At: tstz(since)})
+		return err
+	})
 	return
 }
 

@@ -5,6 +5,9 @@
 // the namespace and the custom search attributes the app relies on, both on
 // the dev server and on an external cluster.
 //
+// The Temporal Web UI for the dev server is only compiled in with
+// `-tags lianxi_ui` (it embeds about 230 MB of assets); see WebUIBuiltIn.
+//
 // The package name clashes with the server's go.temporal.io/server/temporal
 // package; this package imports that one as temporalsrv.
 package temporal

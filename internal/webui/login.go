@@ -45,7 +45,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 	meta := auth.RequestMeta(r)
 	sess, err := p.auth.Login(r.Context(), auth.LoginInput{
 		Username: data.Username, Password: r.PostForm.Get("password"),
-		IP: meta.IP, UserAgent: r.UserAgent(), RequestID: meta.RequestID,
+		IP: meta.IP, UserAgent: r.UserAgent(), RequestID: meta.RequestID, PreviousToken: auth.SessionToken(r),
 	})
 	if err != nil {
 		status := statusOf(err)

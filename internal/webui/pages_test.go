@@ -568,12 +568,22 @@ func TestStaticAssets(t *testing.T) {
 	}
 }
 
+func TestLanguageLinksStayOnThisSite(t *testing.T) {
+	e := newEnv(t)
+	w := e.do(req{path: "//evil.example/phish"})
+	if strings.Contains(w.Body.String(), "evil.example") {
+		t.Fatal("a page links to another site taken from the request path")
+	}
+}
+
 func TestLanguageSwitch(t *testing.T) {
 	e := newEnv(t)
 	w := e.do(req{path: "/committees?lang=en", user: "expert"})
 	wantStatus(t, w, http.StatusOK)
 	b := w.Body.String()
-	wantContains(t, b, `<html lang="en">`, `href="/committees?lang=zh"`, `href="/committees?lang=en"`, ">中文</a>", ">English</a>")
+	// Links are relative to the page, so a path such as //host cannot turn
+	// them into links to another site.
+	wantContains(t, b, `<html lang="en">`, `href="?lang=zh"`, `href="?lang=en"`, ">中文</a>", ">English</a>")
 	var set bool
 	for _, c := range w.Result().Cookies() {
 		set = set || (c.Name == i18n.CookieName && c.Value == "en" && c.HttpOnly)

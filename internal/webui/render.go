@@ -127,7 +127,7 @@ func (p *Pages) newView(r *http.Request, titleKey, nav string) *view {
 		v.LangLinks = append(v.LangLinks, langLink{
 			Tag:     l.HTMLTag(),
 			Label:   i18n.T(l, "lang.self", nil),
-			URL:     r.URL.Path + "?" + q.Encode(),
+			URL:     "?" + q.Encode(),
 			Current: l == lang,
 		})
 	}
@@ -189,41 +189,23 @@ func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch domain.KindOf(err) {
 	case domain.KindUnauthenticated:
 		toLogin(w, r)
-	case domain.KindForbidden:
-		p.renderError(w, r, http.StatusForbidden, err)
-	case domain.KindNotFound:
-		p.renderError(w, r, http.StatusNotFound, err)
-	case domain.KindUnavailable:
-		p.renderError(w, r, http.StatusServiceUnavailable, err)
 	default:
-		p.renderError(w, r, http.StatusInternalServerError, err)
+		p.renderError(w, r, statusOf(err), err)
 	}
 }
 
 // statusOf is the HTTP status for a domain error re-shown in a form.
-func statusOf(err error) int {
-	switch domain.KindOf(err) {
-	case domain.KindInvalid:
-		return http.StatusUnprocessableEntity
-	case domain.KindNotFound:
-		return http.StatusNotFound
-	case domain.KindConflict:
-		return http.StatusConflict
-	case domain.KindForbidden:
-		return http.StatusForbidden
-	case domain.KindUnauthenticated:
-		return http.StatusUnauthorized
-	case domain.KindRateLimited:
-		return http.StatusTooManyRequests
-	case domain.KindUnavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
+func statusOf(err error) int { return domain.KindOf(err).HTTPStatus() }
 
 // user returns the signed-in user, or sends the browser to the sign-in page
 // (coming back here afterwards) and returns false.
 func (p *Pages) user(w http.ResponseWriter, r *http.Request) (domain.User, bool) {
+	if err := auth.AuthError(r.Context()); err != nil {
+		// The session could not be checked (database fault): a server error,
+		// not a reason to sign the person out.
+		p.renderError(w, r, http.StatusServiceUnavailable, err)
+		return domain.User{}, false
+	}
 	u, ok := auth.UserFrom(r.Context())
 	if !ok {
 		toLogin(w, r)

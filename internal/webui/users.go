@@ -135,7 +135,7 @@ func (p *Pages) createUser(w http.ResponseWriter, r *http.Request) {
 	if gerr != nil {
 		// The roles could not be read: report them with whatever else is
 		// wrong, without asking the service to create half of what was meant.
-		err = mergeInvalid(in.Validate(), gerr)
+		err = domain.JoinInvalid(in.Validate(), gerr)
 	} else {
 		var created domain.User
 		created, err = p.auth.CreateUser(r.Context(), actor, in, auth.RequestMeta(r))
@@ -299,18 +299,4 @@ func rowMessages(lang i18n.Lang, err error) []string {
 		out = append(out, f+i18n.T(lang, "punct.colon", nil)+fields[f])
 	}
 	return out
-}
-
-// mergeInvalid joins the field errors of two validation errors into one.
-func mergeInvalid(a, b error) error {
-	ea, eb := domain.AsError(a), domain.AsError(b)
-	switch {
-	case ea == nil:
-		return b
-	case eb == nil:
-		return a
-	}
-	out := *ea
-	out.Fields = append(slices.Clone(ea.Fields), eb.Fields...)
-	return &out
 }

@@ -15,3 +15,7 @@ DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND status = 0;
 
 -- name: DeleteOldIdempotencyKeys :execrows
 DELETE FROM idempotency_keys WHERE created_at < $1;
+
+-- name: TakeOverIdempotencyKey :execrows
+UPDATE idempotency_keys SET created_at = @created_at
+WHERE user_id = @user_id AND key = @key AND status = 0 AND created_at < @stale_before;

@@ -7,6 +7,11 @@ SELECT * FROM organisations WHERE code = $1;
 -- name: LockOrganisation :one
 SELECT * FROM organisations WHERE code = $1 FOR UPDATE;
 
+-- name: LockOrganisations :many
+-- Rows are locked in code order, so two merges in opposite directions
+-- cannot deadlock.
+SELECT * FROM organisations WHERE code = ANY(@codes::text[]) ORDER BY code FOR UPDATE;
+
 -- name: ListOrganisationEvents :many
 SELECT * FROM organisation_events ORDER BY org_code, at, id;
 

@@ -8,8 +8,8 @@ SELECT * FROM sessions WHERE token_hash = $1;
 -- name: TouchSession :exec
 UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1;
 
--- name: DeleteSession :execrows
-DELETE FROM sessions WHERE token_hash = $1;
+-- name: DeleteSession :one
+DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id;
 
 -- name: DeleteUserSessions :execrows
 DELETE FROM sessions WHERE user_id = $1;
@@ -34,6 +34,9 @@ SELECT count(*) FROM login_failures WHERE username = $1 AND at > $2;
 
 -- name: CountFailuresByIP :one
 SELECT count(*) FROM login_failures WHERE ip = $1 AND at > $2;
+
+-- name: RevokeUserTokens :exec
+UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL;
 
 -- name: ClearLoginFailures :exec
 DELETE FROM login_failures WHERE username = $1;

@@ -30,11 +30,16 @@ UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1;
 -- name: SetDisabled :execrows
 UPDATE users SET disabled_at = CASE WHEN @disabled::boolean THEN coalesce(disabled_at, now()) END WHERE id = @id;
 
--- name: CountUsers :one
-SELECT count(*) FROM users;
+-- name: CountOtherActiveAdmins :one
+SELECT count(*) FROM users u
+WHERE u.id <> $1 AND u.disabled_at IS NULL
+  AND EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = 'admin');
 
 -- name: CommitteeExists :one
 SELECT EXISTS (SELECT 1 FROM committees WHERE code = $1);
 
 -- name: DepartmentExists :one
 SELECT EXISTS (SELECT 1 FROM organisations WHERE code = $1 AND kind = 'department');
+
+-- name: LockAdminChanges :exec
+SELECT pg_advisory_xact_lock(7261637);

@@ -116,3 +116,28 @@ func (q *Queries) ReleaseIdempotencyKey(ctx context.Context, arg ReleaseIdempote
 	_, err := q.db.Exec(ctx, releaseIdempotencyKey, arg.UserID, arg.Key)
 	return err
 }
+
+const takeOverIdempotencyKey = `-- name: TakeOverIdempotencyKey :execrows
+UPDATE idempotency_keys SET created_at = $1
+WHERE user_id = $2 AND key = $3 AND status = 0 AND created_at < $4
+`
+
+type TakeOverIdempotencyKeyParams struct {
+	CreatedAt   pgtype.Timestamptz
+	UserID      int64
+	Key         string
+	StaleBefore pgtype.Timestamptz
+}
+
+func (q *Queries) TakeOverIdempotencyKey(ctx context.Context, arg TakeOverIdempotencyKeyParams) (int64, error) {
+	result, err := q.db.Exec(ctx, takeOverIdempotencyKey,
+		arg.CreatedAt,
+		arg.UserID,
+		arg.Key,
+		arg.StaleBefore,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}

@@ -214,6 +214,41 @@ func (q *Queries) LockOrganisation(ctx context.Context, code string) (Organisati
 	return i, err
 }
 
+const lockOrganisations = `-- name: LockOrganisations :many
+SELECT code, name_zh, name_en, kind, merged_into, position, created_at, updated_at FROM organisations WHERE code = ANY($1::text[]) ORDER BY code FOR UPDATE
+`
+
+// Rows are locked in code order, so two merges in opposite directions
+// cannot deadlock.
+func (q *Queries) LockOrganisations(ctx context.Context, codes []string) ([]Organisation, error) {
+	rows, err := q.db.Query(ctx, lockOrganisations, codes)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Organisation{}
+	for rows.Next() {
+		var i Organisation
+		if err := rows.Scan(
+			&i.Code,
+			&i.NameZh,
+			&i.NameEn,
+			&i.Kind,
+			&i.MergedInto,
+			&i.Position,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const mergeOrganisation = `-- name: MergeOrganisation :exec
 UPDATE organisations SET merged_into = $2, updated_at = now() WHERE code = $1
 `

@@ -124,16 +124,15 @@ func (q *Queries) DeleteOldLoginFailures(ctx context.Context, at pgtype.Timestam
 	return result.RowsAffected(), nil
 }
 
-const deleteSession = `-- name: DeleteSession :execrows
-DELETE FROM sessions WHERE token_hash = $1
+const deleteSession = `-- name: DeleteSession :one
+DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id
 `
 
 func (q *Queries) DeleteSession(ctx context.Context, tokenHash []byte) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteSession, tokenHash)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+	row := q.db.QueryRow(ctx, deleteSession, tokenHash)
+	var user_id int64
+	err := row.Scan(&user_id)
+	return user_id, err
 }
 
 const deleteUserSessions = `-- name: DeleteUserSessions :execrows
@@ -198,6 +197,15 @@ type InsertLoginFailureParams struct {
 
 func (q *Queries) InsertLoginFailure(ctx context.Context, arg InsertLoginFailureParams) error {
 	_, err := q.db.Exec(ctx, insertLoginFailure, arg.Username, arg.Ip, arg.At)
+	return err
+}
+
+const revokeUserTokens = `-- name: RevokeUserTokens :exec
+UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL
+`
+
+func (q *Queries) RevokeUserTokens(ctx context.Context, userID int64) error {
+	_, err := q.db.Exec(ctx, revokeUserTokens, userID)
 	return err
 }
 

@@ -20,12 +20,14 @@ func (q *Queries) CommitteeExists(ctx context.Context, code string) (bool, error
 	return exists, err
 }
 
-const countUsers = `-- name: CountUsers :one
-SELECT count(*) FROM users
+const countOtherActiveAdmins = `-- name: CountOtherActiveAdmins :one
+SELECT count(*) FROM users u
+WHERE u.id <> $1 AND u.disabled_at IS NULL
+  AND EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = 'admin')
 `
 
-func (q *Queries) CountUsers(ctx context.Context) (int64, error) {
-	row := q.db.QueryRow(ctx, countUsers)
+func (q *Queries) CountOtherActiveAdmins(ctx context.Context, id int64) (int64, error) {
+	row := q.db.QueryRow(ctx, countOtherActiveAdmins, id)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -219,6 +221,15 @@ func (q *Queries) ListUsers(ctx context.Context) ([]User, error) {
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockAdminChanges = `-- name: LockAdminChanges :exec
+SELECT pg_advisory_xact_lock(7261637)
+`
+
+func (q *Queries) LockAdminChanges(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, lockAdminChanges)
+	return err
 }
 
 const setDisabled = `-- name: SetDisabled :execrows
