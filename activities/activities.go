@@ -6,6 +6,8 @@ package activities
 import (
 	"context"
 	"time"
+
+	"lianxi/internal/domain"
 )
 
 // SessionPurger removes ended sessions and stale failed sign-ins.
@@ -21,11 +23,24 @@ type KeyPurger interface {
 // IdempotencyKeyLifetime is how long a write's Idempotency-Key is honoured.
 const IdempotencyKeyLifetime = 24 * time.Hour
 
+// TaskRecorder records a task's transitions.
+type TaskRecorder interface {
+	RecordTaskChange(ctx context.Context, c domain.TaskChange) error
+}
+
 // Activities is registered with the worker; its fields are its dependencies.
 type Activities struct {
 	Sessions SessionPurger
 	Keys     KeyPurger
+	Tasks    TaskRecorder
 	Now      func() time.Time
+}
+
+// RecordTaskChange stores a transition a Task workflow decided: the task's
+// row, its history event and audit record, in one transaction keyed by the
+// update, so a retry records nothing twice.
+func (a *Activities) RecordTaskChange(ctx context.Context, c domain.TaskChange) error {
+	return a.Tasks.RecordTaskChange(ctx, c)
 }
 
 // PurgeInput is the input of PurgeExpired.

@@ -23,6 +23,7 @@ import (
 	"lianxi/internal/pgcluster"
 	"lianxi/internal/postgres"
 	"lianxi/internal/seed"
+	"lianxi/internal/tasks"
 	"lianxi/internal/webui"
 	"lianxi/workflows"
 )
@@ -120,7 +121,8 @@ func newRegistry() (*prometheus.Registry, *metrics.Temporal) {
 func newWorker(c client.Client, store *postgres.Store, authSvc *auth.Service) worker.Worker {
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
 	w.RegisterWorkflow(workflows.Housekeeping)
-	w.RegisterActivity(&activities.Activities{Sessions: authSvc, Keys: store, Now: time.Now})
+	w.RegisterWorkflow(workflows.Task)
+	w.RegisterActivity(&activities.Activities{Sessions: authSvc, Keys: store, Tasks: store, Now: time.Now})
 	return w
 }
 
@@ -131,7 +133,7 @@ func webServer(cfg *Config, store *postgres.Store, authSvc *auth.Service, tc cli
 		return nil, err
 	}
 	h := httpapi.Router(httpapi.Deps{
-		Store: store, Auth: authSvc, Registry: reg, Log: log, Version: version,
+		Store: store, Auth: authSvc, Tasks: tasks.New(store, tc, nil), Registry: reg, Log: log, Version: version,
 		Pages: pages.Routes, PageNotFound: pages.NotFound,
 		Ready: []httpapi.Check{
 			{Name: "postgres", Check: store.Ping},

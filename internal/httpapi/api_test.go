@@ -13,6 +13,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"lianxi/activities"
 
 	"lianxi/internal/auth"
 	"lianxi/internal/domain"
@@ -20,7 +24,9 @@ import (
 	"lianxi/internal/pgtest"
 	"lianxi/internal/postgres"
 	"lianxi/internal/seed"
+	"lianxi/internal/tasks"
 	"lianxi/internal/webui"
+	"lianxi/workflows"
 )
 
 const password = "Lotus-city-2026"
@@ -32,7 +38,11 @@ type env struct {
 	ready *error // what the fake Temporal check answers
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
+
+// newEnvWith builds the router over a fresh database; with a Temporal
+// client, department tasks work too.
+func newEnvWith(t *testing.T, tc client.Client) *env {
 	t.Helper()
 	ctx := context.Background()
 	store := postgres.New(pgtest.NewPool(t))
@@ -47,6 +57,10 @@ func newEnv(t *testing.T) *env {
 		{Username: "admin", DisplayName: "Admin", Grants: []domain.Grant{{Role: domain.RoleAdmin}}},
 		{Username: "office1", DisplayName: "科技办", Grants: []domain.Grant{{Role: domain.RoleOffice, Committee: "science"}}},
 		{Username: "liaison1", DisplayName: "财政联络员", Grants: []domain.Grant{{Role: domain.RoleLiaison, Department: "finance"}}},
+		{Username: "taxliaison", DisplayName: "税务联络员", Grants: []domain.Grant{{Role: domain.RoleLiaison, Department: "tax"}}},
+		{Username: "landmember", DisplayName: "国土成员", Grants: []domain.Grant{{Role: domain.RoleMember, Department: "land"}}},
+		{Username: "expert1", DisplayName: "专家", Grants: []domain.Grant{{Role: domain.RoleExpert}}},
+		{Username: "cultureoffice", DisplayName: "文化办", Grants: []domain.Grant{{Role: domain.RoleOffice, Committee: "culture"}}},
 	} {
 		u.Password = password
 		if _, err := svc.CreateUser(ctx, auth.System, u, auth.Meta{}); err != nil {
@@ -59,8 +73,19 @@ func newEnv(t *testing.T) *env {
 	}
 	var temporalErr error
 	e := &env{t: t, store: store, ready: &temporalErr}
+	var taskSvc *tasks.Service
+	if tc != nil {
+		taskSvc = tasks.New(store, tc, nil)
+		w := worker.New(tc, workflows.TaskQueue, worker.Options{})
+		w.RegisterWorkflow(workflows.Task)
+		w.RegisterActivity(&activities.Activities{Tasks: store})
+		if err := w.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(w.Stop)
+	}
 	h := httpapi.Router(httpapi.Deps{
-		Store: store, Auth: svc, Registry: prometheus.NewRegistry(), Pages: pages.Routes, PageNotFound: pages.NotFound,
+		Store: store, Auth: svc, Tasks: taskSvc, Registry: prometheus.NewRegistry(), Pages: pages.Routes, PageNotFound: pages.NotFound,
 		Ready: []httpapi.Check{
 			{Name: "postgres", Check: store.Ping},
 			{Name: "temporal", Check: func(context.Context) error { return *e.ready }},

@@ -19,6 +19,8 @@ import (
 	"lianxi/internal/auth"
 	"lianxi/internal/domain"
 	"lianxi/internal/postgres"
+	"lianxi/internal/tasks"
+	"lianxi/workflows"
 )
 
 // Check is a named readiness check.
@@ -31,6 +33,7 @@ type Check struct {
 type Deps struct {
 	Store    *postgres.Store
 	Auth     *auth.Service
+	Tasks    *tasks.Service
 	Ready    []Check
 	Registry *prometheus.Registry // metrics are registered here and served at /metrics
 	Gatherer prometheus.Gatherer  // defaults to Registry
@@ -89,6 +92,17 @@ func Router(d Deps) *chi.Mux {
 		r.Put("/users/{username}/password", a.setPassword)
 		r.Post("/users/{username}/disable", a.disableUser)
 		r.Post("/users/{username}/enable", a.enableUser)
+
+		r.Get("/tasks", a.listTasks)
+		r.Post("/tasks", a.createTask)
+		r.Get("/tasks/{id}", a.getTask)
+		r.Post("/tasks/{id}/submit", taskAction(a, workflows.UpdateSubmit, func(q *workflows.SubmitRequest, x workflows.Action) { q.Action = x }))
+		r.Post("/tasks/{id}/contribute", taskAction(a, workflows.UpdateContribute, func(q *workflows.ContributeRequest, x workflows.Action) { q.Action = x }))
+		r.Post("/tasks/{id}/return", taskAction(a, workflows.UpdateReturn, func(q *workflows.ReasonRequest, x workflows.Action) { q.Action = x }))
+		r.Post("/tasks/{id}/accept", taskAction(a, workflows.UpdateAccept, func(q *workflows.ReasonRequest, x workflows.Action) { q.Action = x }))
+		r.Post("/tasks/{id}/cancel", taskAction(a, workflows.UpdateCancel, func(q *workflows.ReasonRequest, x workflows.Action) { q.Action = x }))
+		r.Post("/tasks/{id}/extension", taskAction(a, workflows.UpdateRequestExtension, func(q *workflows.ExtensionRequest, x workflows.Action) { q.Action = x }))
+		r.Post("/tasks/{id}/extension/decision", taskAction(a, workflows.UpdateDecideExtension, func(q *workflows.ExtensionDecision, x workflows.Action) { q.Action = x }))
 
 		r.Get("/audit", a.listAudit)
 		r.Get("/audit/verify", a.verifyAudit)

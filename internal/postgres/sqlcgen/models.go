@@ -32,6 +32,22 @@ type AuditLog struct {
 	Hash      []byte
 }
 
+type CalendarOverride struct {
+	Day       pgtype.Date
+	Working   bool
+	Note      string
+	UpdatedBy string
+	UpdatedAt pgtype.Timestamptz
+}
+
+type ChannelSetting struct {
+	OwnerKind     string
+	Owner         string
+	Email         string
+	WebhookUrl    string
+	WebhookSecret string
+}
+
 type Committee struct {
 	Code             string
 	NameZh           string
@@ -63,6 +79,16 @@ type CommitteeMember struct {
 	Position      int32
 }
 
+type Delivery struct {
+	OutboxID  int64
+	Recipient string
+	Channel   string
+	Status    string
+	Attempts  int32
+	LastError string
+	At        pgtype.Timestamptz
+}
+
 type IdempotencyKey struct {
 	UserID      int64
 	Key         string
@@ -80,6 +106,18 @@ type LoginFailure struct {
 	Username string
 	Ip       string
 	At       pgtype.Timestamptz
+}
+
+type Notification struct {
+	ID        int64
+	UserID    int64
+	OutboxID  pgtype.Int8
+	TaskID    pgtype.Int8
+	Subject   string
+	Body      string
+	Link      string
+	CreatedAt pgtype.Timestamptz
+	ReadAt    pgtype.Timestamptz
 }
 
 type Organisation struct {
@@ -106,6 +144,16 @@ type OrganisationEvent struct {
 	Note       string
 }
 
+type Outbox struct {
+	ID           int64
+	Key          string
+	TaskID       int64
+	Rule         string
+	Audience     string
+	CreatedAt    pgtype.Timestamptz
+	DispatchedAt pgtype.Timestamptz
+}
+
 type SeedRun struct {
 	Name      string
 	AppliedAt pgtype.Timestamptz
@@ -119,6 +167,62 @@ type Session struct {
 	ExpiresAt  pgtype.Timestamptz
 	Ip         string
 	UserAgent  string
+}
+
+type Task struct {
+	ID            int64
+	SourceKind    string
+	SourceID      string
+	CommitteeCode string
+	Kind          string
+	Title         string
+	Body          string
+	LeadOrg       string
+	Form          []byte
+	FieldValues   []byte
+	DueAt         pgtype.Timestamptz
+	Priority      string
+	Status        string
+	AssignedTo    string
+	Extension     []byte
+	CreatedBy     string
+	CreatedAt     pgtype.Timestamptz
+	UpdatedAt     pgtype.Timestamptz
+	SubmittedAt   pgtype.Timestamptz
+	ClosedAt      pgtype.Timestamptz
+}
+
+type TaskComment struct {
+	ID     int64
+	TaskID int64
+	Author string
+	Body   string
+	At     pgtype.Timestamptz
+}
+
+type TaskContribution struct {
+	TaskID  int64
+	OrgCode string
+	Body    string
+	Author  string
+	At      pgtype.Timestamptz
+}
+
+type TaskDepartment struct {
+	TaskID  int64
+	OrgCode string
+	Role    string
+}
+
+type TaskEvent struct {
+	ID         int64
+	Key        pgtype.Text
+	TaskID     int64
+	At         pgtype.Timestamptz
+	Actor      string
+	OnBehalfOf string
+	Kind       string
+	Detail     []byte
 }
 
 type User struct {
