@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +21,8 @@ import (
 	"lianxi/internal/auth"
 	"lianxi/internal/httpapi"
 	"lianxi/internal/metrics"
+	"lianxi/internal/notify/email"
+	"lianxi/internal/notify/webhook"
 	"lianxi/internal/pgcluster"
 	"lianxi/internal/postgres"
 	"lianxi/internal/seed"
@@ -118,12 +121,30 @@ func newRegistry() (*prometheus.Registry, *metrics.Temporal) {
 }
 
 // newWorker registers every workflow and activity on the task queue.
-func newWorker(c client.Client, store *postgres.Store, authSvc *auth.Service) worker.Worker {
+func newWorker(c client.Client, cfg *Config, store *postgres.Store, authSvc *auth.Service) (worker.Worker, error) {
+	notifier := &activities.Notifier{Store: store, Webhook: webhook.New(10 * time.Second), PublicURL: publicURL(cfg), Now: time.Now}
+	if cfg.SMTP.Host != "" {
+		s, err := email.New(cfg.SMTP)
+		if err != nil {
+			return nil, err
+		}
+		notifier.Email = s
+	}
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
 	w.RegisterWorkflow(workflows.Housekeeping)
 	w.RegisterWorkflow(workflows.Task)
+	w.RegisterWorkflow(workflows.Reminders)
 	w.RegisterActivity(&activities.Activities{Sessions: authSvc, Keys: store, Tasks: store, Now: time.Now})
-	return w
+	w.RegisterActivity(notifier)
+	return w, nil
+}
+
+// publicURL is where links in notifications point.
+func publicURL(cfg *Config) string {
+	if cfg.PublicURL != "" {
+		return strings.TrimRight(cfg.PublicURL, "/")
+	}
+	return "http://" + cfg.HTTPAddr
 }
 
 // webServer builds the HTTP server: API, pages, health and metrics.

@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"lianxi/internal/notify/email"
+	"lianxi/internal/sweep"
 )
 
 // Config is everything a subcommand may need, built once from flags with
@@ -27,6 +30,9 @@ type Config struct {
 	SessionIdle       time.Duration
 	SessionAbsolute   time.Duration
 	SecureCookies     bool
+	ReminderSchedule  string
+	PublicURL         string
+	SMTP              email.Config
 }
 
 // flagSet declares the flags of a subcommand; each flag reads its default
@@ -88,6 +94,24 @@ func (f *flagSet) temporalDev() {
 	f.IntVar(&f.cfg.TemporalPort, "temporal-port", envInt("LIANXI_TEMPORAL_PORT", 7233), "port of the embedded Temporal frontend (env LIANXI_TEMPORAL_PORT)")
 	f.IntVar(&f.cfg.TemporalUIPort, "temporal-ui-port", envInt("LIANXI_TEMPORAL_UI_PORT", 0), "port of the Temporal Web UI; 0: off (env LIANXI_TEMPORAL_UI_PORT)")
 	f.cfg.TemporalNamespace = "lianxi"
+}
+
+// schedule declares the cron ticks' settings (dev, serve).
+func (f *flagSet) schedule() {
+	f.StringVar(&f.cfg.ReminderSchedule, "reminder-schedule", env("LIANXI_REMINDER_SCHEDULE", sweep.DefaultReminderSchedule), "cron schedule of the reminder sweep, Asia/Shanghai time (env LIANXI_REMINDER_SCHEDULE)")
+}
+
+// notifications declares how the worker delivers notifications (dev,
+// worker). The SMTP password is read from the environment only, so it never
+// shows in a process list.
+func (f *flagSet) notifications() {
+	f.StringVar(&f.cfg.PublicURL, "public-url", env("LIANXI_PUBLIC_URL", ""), "address people open Lianxi at, for links in notifications; default http://<http-addr> (env LIANXI_PUBLIC_URL)")
+	f.StringVar(&f.cfg.SMTP.Host, "smtp-host", env("LIANXI_SMTP_HOST", ""), "SMTP server for e-mail notifications; empty: no e-mail (env LIANXI_SMTP_HOST)")
+	f.IntVar(&f.cfg.SMTP.Port, "smtp-port", envInt("LIANXI_SMTP_PORT", 0), "SMTP port; 0: by TLS mode (env LIANXI_SMTP_PORT)")
+	f.StringVar(&f.cfg.SMTP.Username, "smtp-username", env("LIANXI_SMTP_USERNAME", ""), "SMTP user; the password comes from LIANXI_SMTP_PASSWORD (env LIANXI_SMTP_USERNAME)")
+	f.StringVar(&f.cfg.SMTP.From, "smtp-from", env("LIANXI_SMTP_FROM", ""), "sender address of notifications (env LIANXI_SMTP_FROM)")
+	f.StringVar(&f.cfg.SMTP.TLS, "smtp-tls", env("LIANXI_SMTP_TLS", "starttls"), "none, starttls or tls (env LIANXI_SMTP_TLS)")
+	f.cfg.SMTP.Password = env("LIANXI_SMTP_PASSWORD", "")
 }
 
 func (f *flagSet) logging() {

@@ -25,6 +25,8 @@ func runDev(ctx context.Context, args []string, _ io.Reader, stdout io.Writer) e
 	fs.database()
 	fs.http()
 	fs.temporalDev()
+	fs.schedule()
+	fs.notifications()
 	fs.logging()
 	cfg, err := fs.parse(args)
 	if err != nil {
@@ -67,12 +69,18 @@ func runDev(ctx context.Context, args []string, _ io.Reader, stdout io.Writer) e
 	}
 	defer tc.Close()
 
-	w := newWorker(tc, store, authSvc)
+	w, err := newWorker(tc, cfg, store, authSvc)
+	if err != nil {
+		return err
+	}
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
 	defer w.Stop()
-	sched := sweep.New(tc, log)
+	sched, err := sweep.New(tc, log, sweep.Options{ReminderSchedule: cfg.ReminderSchedule})
+	if err != nil {
+		return err
+	}
 	sched.Start()
 	defer sched.Stop()
 

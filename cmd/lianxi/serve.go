@@ -21,6 +21,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout io.Writer)
 	fs.database()
 	fs.http()
 	fs.temporalClient()
+	fs.schedule()
 	fs.logging()
 	cfg, err := fs.parse(args)
 	if err != nil {
@@ -45,7 +46,10 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout io.Writer)
 	if err := temporal.EnsureNamespace(ctx, tc, cfg.TemporalNamespace); err != nil {
 		return err
 	}
-	sched := sweep.New(tc, log)
+	sched, err := sweep.New(tc, log, sweep.Options{ReminderSchedule: cfg.ReminderSchedule})
+	if err != nil {
+		return err
+	}
 	sched.Start()
 	defer sched.Stop()
 	srv, err := webServer(cfg, store, authSvc, tc, reg, log)
@@ -65,6 +69,7 @@ func runWorker(ctx context.Context, args []string, _ io.Reader, stdout io.Writer
 	fs := newFlags("worker", stdout)
 	fs.database()
 	fs.temporalClient()
+	fs.notifications()
 	fs.logging()
 	fs.StringVar(&fs.cfg.MetricsAddr, "metrics-addr", env("LIANXI_METRICS_ADDR", ""), "address serving /metrics and /healthz; empty: off (env LIANXI_METRICS_ADDR)")
 	cfg, err := fs.parse(args)
@@ -101,7 +106,10 @@ func runWorker(ctx context.Context, args []string, _ io.Reader, stdout io.Writer
 		}
 		go func() { _ = serveUntilDone(ctx, srv, ln) }()
 	}
-	w := newWorker(tc, store, authSvc)
+	w, err := newWorker(tc, cfg, store, authSvc)
+	if err != nil {
+		return err
+	}
 	if err := w.Start(); err != nil {
 		return err
 	}

@@ -104,6 +104,12 @@ func Router(d Deps) *chi.Mux {
 		r.Post("/tasks/{id}/extension", taskAction(a, workflows.UpdateRequestExtension, func(q *workflows.ExtensionRequest, x workflows.Action) { q.Action = x }))
 		r.Post("/tasks/{id}/extension/decision", taskAction(a, workflows.UpdateDecideExtension, func(q *workflows.ExtensionDecision, x workflows.Action) { q.Action = x }))
 
+		r.Get("/notifications", a.listNotifications)
+		r.Post("/notifications/{id}/read", a.readNotification)
+		r.Post("/notifications/read-all", a.readAllNotifications)
+		r.Put("/me/channels", a.setMyChannels)
+		r.Put("/organisations/{code}/channels", a.setDepartmentChannels)
+
 		r.Get("/audit", a.listAudit)
 		r.Get("/audit/verify", a.verifyAudit)
 	})

@@ -4,48 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"lianxi/internal/calendar"
-	lxtemporal "lianxi/internal/temporal"
+	"lianxi/internal/temporal/devtest"
 )
 
-// newTaskEnv is newEnv with a real embedded Temporal server of its own (a
-// fresh one per test, so task ids from a fresh database never meet another
-// test's workflows) and a worker.
-func newTaskEnv(t *testing.T) *env {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "lianxi-temporal-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	srv, err := lxtemporal.StartDevServer(ctx, lxtemporal.DevServerOptions{DataDir: dir, Port: port, Namespace: "lianxi"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Stop() })
-	tc, err := lxtemporal.Dial(ctx, lxtemporal.ClientOptions{HostPort: srv.FrontendHostPort(), Namespace: "lianxi"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(tc.Close)
-	return newEnvWith(t, tc)
-}
+// newTaskEnv is newEnv with a real embedded Temporal server of its own and
+// a worker.
+func newTaskEnv(t *testing.T) *env { return newEnvWith(t, devtest.Start(t)) }
 
 type taskOut struct {
 	ID     int64          `json:"id"`

@@ -101,3 +101,5 @@ func classify(err error) error {
 func text(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }
 
 func tstz(t time.Time) pgtype.Timestamptz { return pgtype.Timestamptz{Time: t, Valid: !t.IsZero()} }
+
+func pgInt8(v int64) pgtype.Int8 { return pgtype.Int8{Int64: v, Valid: v != 0} }

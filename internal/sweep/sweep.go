@@ -7,6 +7,7 @@ package sweep
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -15,8 +16,19 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"lianxi/internal/calendar"
 	"lianxi/workflows"
 )
+
+// DefaultReminderSchedule is weekdays at 09:00, Asia/Shanghai.
+const DefaultReminderSchedule = "0 9 * * 1-5"
+
+// Options configure the ticks.
+type Options struct {
+	// ReminderSchedule is a five-field cron expression in Asia/Shanghai
+	// time for the reminder sweep; empty: DefaultReminderSchedule.
+	ReminderSchedule string
+}
 
 // Scheduler owns the cron ticks.
 type Scheduler struct {
@@ -26,12 +38,22 @@ type Scheduler struct {
 	now    func() time.Time
 }
 
-// New builds a scheduler that starts workflows through c.
-func New(c client.Client, log *slog.Logger) *Scheduler {
-	s := &Scheduler{client: c, log: log, now: time.Now, cron: cron.New(cron.WithLocation(time.UTC))}
-	// The spec follows workflows.HousekeepingInterval.
-	s.cron.AddFunc("*/5 * * * *", func() { s.Housekeeping(context.Background()) })
-	return s
+// New builds a scheduler that starts workflows through c. A schedule that
+// does not parse is an error naming it.
+func New(c client.Client, log *slog.Logger, opt Options) (*Scheduler, error) {
+	s := &Scheduler{client: c, log: log, now: time.Now, cron: cron.New(cron.WithLocation(calendar.Location))}
+	spec := opt.ReminderSchedule
+	if spec == "" {
+		spec = DefaultReminderSchedule
+	}
+	if _, err := s.cron.AddFunc(spec, func() { s.Reminders(context.Background(), s.now()) }); err != nil {
+		return nil, fmt.Errorf("reminder schedule %q: %w", spec, err)
+	}
+	// Every five minutes, following workflows.HousekeepingInterval.
+	if _, err := s.cron.AddFunc("*/5 * * * *", func() { s.Housekeeping(context.Background(), s.now()) }); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Start starts ticking.
@@ -40,24 +62,34 @@ func (s *Scheduler) Start() { s.cron.Start() }
 // Stop stops ticking and waits for a running tick to finish.
 func (s *Scheduler) Stop() { <-s.cron.Stop().Done() }
 
-// Housekeeping starts the housekeeping run of the current slot, once.
-func (s *Scheduler) Housekeeping(ctx context.Context) {
-	now := s.now()
-	id := workflows.HousekeepingID(now)
+// Housekeeping starts the housekeeping run of the slot holding now, once.
+func (s *Scheduler) Housekeeping(ctx context.Context, now time.Time) {
+	s.start(ctx, workflows.HousekeepingID(now), workflows.Housekeeping,
+		workflows.HousekeepingInput{Slot: workflows.Slot(now, workflows.HousekeepingInterval)})
+}
+
+// Reminders starts the reminder sweep of the tick at now, once.
+func (s *Scheduler) Reminders(ctx context.Context, now time.Time) {
+	tick := now.Truncate(time.Minute)
+	s.start(ctx, workflows.RemindersID(tick), workflows.Reminders, workflows.RemindersInput{Tick: tick})
+}
+
+// start starts a workflow unless a run with its id exists: another replica,
+// or this one before a restart, already started it.
+func (s *Scheduler) start(ctx context.Context, id string, wf, input any) {
 	_, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		WorkflowExecutionTimeout: 30 * time.Minute,
-	}, workflows.Housekeeping, workflows.HousekeepingInput{Slot: workflows.Slot(now, workflows.HousekeepingInterval)})
+		WorkflowExecutionTimeout: 6 * time.Hour,
+	}, wf, input)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {
 	case err == nil:
-		s.log.Debug("housekeeping started", "id", id)
+		s.log.Debug("sweep started", "id", id)
 	case errors.As(err, &started):
-		// Another replica, or this one before a restart, started it.
 	default:
-		s.log.Error("housekeeping start failed", "id", id, "err", err)
+		s.log.Error("sweep start failed", "id", id, "err", err)
 	}
 }

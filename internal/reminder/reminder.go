@@ -1,0 +1,89 @@
+// Package reminder decides which reminders and urging notices (催办) a
+// department task is due for: a reminder when it is due within 3 and within
+// 1 working days, and an escalation ladder once it is overdue — by 1 working
+// day to the department, by 3 to the committee's office, by 5 to the
+// conveners. Deciding is pure; a sweep workflow stores the decisions in the
+// outbox and delivers them.
+package reminder
+
+import (
+	"fmt"
+	"time"
+
+	"lianxi/internal/calendar"
+)
+
+// Audiences of a notification.
+const (
+	Department = "department" // the lead and co-handling departments' liaisons and members
+	Office     = "office"     // the committee office's staff
+	Convener   = "convener"   // the committee's conveners
+)
+
+// Step is one rung of a ladder: a rule name, who is told, and when — a
+// number of working days before the due day (DueIn) or after it (Overdue).
+type Step struct {
+	Rule     string
+	Audience string
+	DueIn    int
+	Overdue  int
+}
+
+// Ladder is the list of steps a committee applies to its tasks.
+type Ladder []Step
+
+// DefaultLadder is the plans' rhythm: reminders at 3 and 1 working days
+// before the due day; urging notices at 1, 3 and 5 working days overdue, to
+// the department, the office and the conveners.
+func DefaultLadder() Ladder {
+	return Ladder{
+		{Rule: "due-3", Audience: Department, DueIn: 3},
+		{Rule: "due-1", Audience: Department, DueIn: 1},
+		{Rule: "overdue-1", Audience: Department, Overdue: 1},
+		{Rule: "overdue-3", Audience: Office, Overdue: 3},
+		{Rule: "overdue-5", Audience: Convener, Overdue: 5},
+	}
+}
+
+// Due is an open task as the sweep sees it.
+type Due struct {
+	TaskID    int64
+	Committee string
+	DueAt     time.Time
+}
+
+// Decision is a notification to store in the outbox. Key is unique per
+// task, rule and due day: a second sweep, another replica or a retry
+// decides the same key and stores nothing more, while a task whose due time
+// was extended gets its reminders again for the new day.
+type Decision struct {
+	TaskID   int64
+	Rule     string
+	Audience string
+	Key      string
+}
+
+// Decide returns the notifications due now for the tasks. A reminder fires
+// on the working day it names; an escalation fires once the task is at least
+// that overdue, so a sweep missed on the day (a holiday, an outage) still
+// sends it at the next one.
+func Decide(cal *calendar.Calendar, ladders func(committee string) Ladder, now time.Time, tasks []Due) []Decision {
+	var out []Decision
+	for _, t := range tasks {
+		until := cal.WorkingDaysUntil(now, t.DueAt)
+		over := cal.WorkingDaysOverdue(now, t.DueAt)
+		for _, s := range ladders(t.Committee) {
+			fire := (s.DueIn > 0 && until == s.DueIn && !now.After(t.DueAt)) || (s.Overdue > 0 && over >= s.Overdue)
+			if fire {
+				out = append(out, Decision{TaskID: t.TaskID, Rule: s.Rule, Audience: s.Audience,
+					Key: fmt.Sprintf("task:%d:%s:%s", t.TaskID, s.Rule, calendar.DateOf(t.DueAt))})
+			}
+		}
+	}
+	return out
+}
+
+// Horizon is how far ahead of now a sweep must look for tasks a reminder
+// may concern: the longest DueIn of any ladder in working days, with room
+// for the longest holiday.
+func Horizon(now time.Time) time.Time { return now.AddDate(0, 0, 30) }
