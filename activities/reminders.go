@@ -19,6 +19,7 @@ import (
 // ReminderStore is what the reminder activities need of storage.
 type ReminderStore interface {
 	Calendar(ctx context.Context) (*calendar.Calendar, error)
+	Ladders(ctx context.Context) (func(committee string) reminder.Ladder, error)
 	PlanReminders(ctx context.Context, now time.Time, decide func([]reminder.Due) []reminder.Decision, limit int) ([]int64, error)
 	Notice(ctx context.Context, id int64) (postgres.Notice, error)
 	Recipients(ctx context.Context, n postgres.Notice) ([]postgres.Recipient, error)
@@ -29,15 +30,14 @@ type ReminderStore interface {
 	MarkDispatched(ctx context.Context, outboxID int64, at time.Time) error
 }
 
-// Notifier holds the reminder activities' dependencies: storage, the
-// channels (Email is nil when no SMTP server is configured), where links
-// point, and each committee's escalation ladder.
+// Notifier holds the reminder activities' dependencies: storage (which
+// also keeps each committee's escalation ladder), the channels (Email is nil
+// when no SMTP server is configured) and where links point.
 type Notifier struct {
 	Store     ReminderStore
 	Email     notify.Sender
 	Webhook   notify.Sender
 	PublicURL string
-	Ladders   func(committee string) reminder.Ladder
 	Now       func() time.Time
 }
 
@@ -59,9 +59,9 @@ func (n *Notifier) PlanReminders(ctx context.Context, in PlanInput) (PlanResult,
 	if err != nil {
 		return PlanResult{}, err
 	}
-	ladders := n.Ladders
-	if ladders == nil {
-		ladders = func(string) reminder.Ladder { return reminder.DefaultLadder() }
+	ladders, err := n.Store.Ladders(ctx)
+	if err != nil {
+		return PlanResult{}, err
 	}
 	ids, err := n.Store.PlanReminders(ctx, in.Now, func(due []reminder.Due) []reminder.Decision {
 		return reminder.Decide(cal, ladders, in.Now, due)

@@ -25,6 +25,7 @@ const (
 	UpdateRequestExtension = "request-extension"
 	UpdateDecideExtension  = "decide-extension"
 	UpdateCancel           = "cancel"
+	UpdateDispatch         = "dispatch"
 	QueryTask              = "task"
 )
 
@@ -41,11 +42,21 @@ type TaskResult struct {
 	Status domain.TaskStatus
 }
 
-// Action is what every human action carries: who acts, and on whose behalf
-// when a deputy acts for an absent colleague.
+// Action is what every human action carries: whose authority it is taken
+// under (Actor), and, when a deputy acts for an absent colleague, the
+// deputy who really acted.
+//
+// The HTTP layer decodes a request into the same struct, then overwrites
+// Action with the signed-in user, so nothing a client sends here counts.
 type Action struct {
-	Actor      domain.User `json:"actor"`
-	OnBehalfOf string      `json:"on_behalf_of,omitempty"`
+	Actor  domain.User `json:"actor"`
+	Deputy string      `json:"deputy,omitempty"`
+}
+
+// DispatchRequest hands the task to one member of the lead department.
+type DispatchRequest struct {
+	Action
+	Member string `json:"member"`
 }
 
 // SubmitRequest submits the lead department's completed form.
@@ -193,6 +204,7 @@ func (w *taskState) run(ctx workflow.Context) (TaskResult, error) {
 		{UpdateRequestExtension, w.requestExtension, w.validateRequestExtension},
 		{UpdateDecideExtension, w.decideExtension, w.validateDecideExtension},
 		{UpdateCancel, w.cancel, w.validateCancel},
+		{UpdateDispatch, w.dispatch, w.validateDispatch},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler, workflow.UpdateHandlerOptions{Validator: h.validate}); err != nil {
@@ -299,6 +311,16 @@ func (w *taskState) validateDecideExtension(ctx workflow.Context, r ExtensionDec
 	return refuse(domain.JoinInvalid(v.Err(), checkText("note", r.Note, 0, 2000)))
 }
 
+func (w *taskState) validateDispatch(ctx workflow.Context, r DispatchRequest) error {
+	liaison := func(u domain.User) bool { return u.HasFor(domain.RoleLiaison, w.task.Lead) }
+	if err := w.check(r.Action, liaison, domain.TaskOpen, domain.TaskInProgress); err != nil {
+		return err
+	}
+	var v domain.Validation
+	v.Check(r.Member != "", "member", "validation.required", nil)
+	return refuse(v.Err())
+}
+
 func (w *taskState) validateCancel(ctx workflow.Context, r ReasonRequest) error {
 	if err := w.check(r.Action, w.office, domain.TaskOpen, domain.TaskInProgress, domain.TaskSubmitted); err != nil {
 		return err
@@ -328,12 +350,19 @@ func (w *taskState) record(ctx workflow.Context, a Action, action string, next d
 	defer func() { w.busy = false }()
 	now := workflow.Now(ctx)
 	object := "task:" + strconv.FormatInt(w.task.ID, 10)
+	actor, onBehalfOf := a.Actor.Username, ""
+	if a.Deputy != "" {
+		actor, onBehalfOf = a.Deputy, a.Actor.Username
+	}
 	change := domain.TaskChange{
 		Key:    workflow.GetInfo(ctx).WorkflowExecution.ID + ":" + workflow.GetCurrentUpdateInfo(ctx).ID,
 		TaskID: w.task.ID, Status: next.Status, Values: next.Values, DueAt: next.DueAt, Extension: next.Extension,
 		AssignedTo: next.AssignedTo, SubmittedAt: next.SubmittedAt, At: now, Contribution: contribution,
-		Event: domain.TaskEvent{At: now, Actor: a.Actor.Username, OnBehalfOf: a.OnBehalfOf, Kind: action, Detail: detail},
-		Audit: domain.AuditRecord{Actor: a.Actor.Username, Action: "task." + action, Object: object, Result: domain.AuditOK},
+		Event: domain.TaskEvent{At: now, Actor: actor, OnBehalfOf: onBehalfOf, Kind: action, Detail: detail},
+		Audit: domain.AuditRecord{Actor: actor, Action: "task." + action, Object: object, Result: domain.AuditOK},
+	}
+	if onBehalfOf != "" {
+		change.Audit.Detail = map[string]string{"on_behalf_of": onBehalfOf}
 	}
 	if next.Status.Closed() {
 		change.ClosedAt = now
@@ -397,4 +426,13 @@ func (w *taskState) cancel(ctx workflow.Context, r ReasonRequest) (domain.Task, 
 	next := w.task
 	next.Status = domain.TaskCancelled
 	return w.record(ctx, r.Action, "cancel", next, map[string]any{"reason": r.Reason}, nil)
+}
+
+func (w *taskState) dispatch(ctx workflow.Context, r DispatchRequest) (domain.Task, error) {
+	next := w.task
+	next.AssignedTo = r.Member
+	if next.Status == domain.TaskOpen {
+		next.Status = domain.TaskInProgress
+	}
+	return w.record(ctx, r.Action, "dispatch", next, map[string]any{"member": r.Member}, nil)
 }

@@ -323,3 +323,32 @@ type TaskChange struct {
 	Contribution *Contribution
 	Audit        AuditRecord
 }
+
+// Deputy lets one user act for an absent colleague between two dates.
+type Deputy struct {
+	ID        int64  `json:"id"`
+	Principal string `json:"principal"`
+	Deputy    string `json:"deputy"`
+	StartsOn  string `json:"starts_on"`
+	EndsOn    string `json:"ends_on"`
+}
+
+// Attachment is a file attached to a task.
+type Attachment struct {
+	ID          int64     `json:"id"`
+	TaskID      int64     `json:"task_id"`
+	Name        string    `json:"name"`
+	ContentType string    `json:"content_type"`
+	Size        int       `json:"size"`
+	SHA256      string    `json:"sha256"`
+	UploadedBy  string    `json:"uploaded_by"`
+	At          time.Time `json:"at"`
+}
+
+// Comment is a remark on a task.
+type Comment struct {
+	ID     int64     `json:"id"`
+	Author string    `json:"author"`
+	Body   string    `json:"body"`
+	At     time.Time `json:"at"`
+}

@@ -35,7 +35,8 @@ type env struct {
 	t     *testing.T
 	srv   *httptest.Server
 	store *postgres.Store
-	ready *error // what the fake Temporal check answers
+	ready *error        // what the fake Temporal check answers
+	tc    client.Client // nil without Temporal
 }
 
 func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
@@ -72,7 +73,7 @@ func newEnvWith(t *testing.T, tc client.Client) *env {
 		t.Fatal(err)
 	}
 	var temporalErr error
-	e := &env{t: t, store: store, ready: &temporalErr}
+	e := &env{t: t, store: store, ready: &temporalErr, tc: tc}
 	var taskSvc *tasks.Service
 	if tc != nil {
 		taskSvc = tasks.New(store, tc, nil)

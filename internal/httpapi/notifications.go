@@ -9,6 +9,7 @@ import (
 
 	"lianxi/internal/auth"
 	"lianxi/internal/domain"
+	"lianxi/internal/reminder"
 )
 
 func (a *api) listNotifications(w http.ResponseWriter, r *http.Request) {
@@ -128,4 +129,58 @@ func (a *api) setDepartmentChannels(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+type ladderJSON struct {
+	Steps reminder.Ladder `json:"steps"`
+}
+
+// getLadder shows a committee's reminder and escalation ladder.
+func (a *api) getLadder(w http.ResponseWriter, r *http.Request) {
+	if _, ok := a.user(w, r); !ok {
+		return
+	}
+	code := chi.URLParam(r, "code")
+	if _, err := a.Store.GetCommittee(r.Context(), code); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	l, err := a.Store.Ladder(r.Context(), code)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ladderJSON{Steps: l})
+}
+
+// setLadder replaces a committee's ladder; its office and administrators
+// may.
+func (a *api) setLadder(w http.ResponseWriter, r *http.Request) {
+	u, ok := a.user(w, r)
+	if !ok {
+		return
+	}
+	code := chi.URLParam(r, "code")
+	if !u.HasFor(domain.RoleOffice, code) {
+		a.forbid(w, r, u)
+		return
+	}
+	var in ladderJSON
+	if err := decode(w, r, &in); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if err := in.Steps.Validate(); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if _, err := a.Store.GetCommittee(r.Context(), code); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if err := a.Store.SetLadder(r.Context(), code, in.Steps, auth.RequestMeta(r).Record(u.Username, "escalation.set", "committee:"+code, domain.AuditOK)); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, in)
 }

@@ -82,6 +82,8 @@ func Router(d Deps) *chi.Mux {
 
 		r.Get("/committees", a.listCommittees)
 		r.Get("/committees/{code}", a.getCommittee)
+		r.Get("/committees/{code}/escalation", a.getLadder)
+		r.Put("/committees/{code}/escalation", a.setLadder)
 		r.Get("/organisations", a.listOrganisations)
 		r.Get("/organisations/{code}", a.getOrganisation)
 		r.Post("/organisations/{code}/rename", a.renameOrganisation)
@@ -103,6 +105,17 @@ func Router(d Deps) *chi.Mux {
 		r.Post("/tasks/{id}/cancel", taskAction(a, workflows.UpdateCancel, func(q *workflows.ReasonRequest, x workflows.Action) { q.Action = x }))
 		r.Post("/tasks/{id}/extension", taskAction(a, workflows.UpdateRequestExtension, func(q *workflows.ExtensionRequest, x workflows.Action) { q.Action = x }))
 		r.Post("/tasks/{id}/extension/decision", taskAction(a, workflows.UpdateDecideExtension, func(q *workflows.ExtensionDecision, x workflows.Action) { q.Action = x }))
+		r.Post("/tasks/{id}/dispatch", taskAction(a, workflows.UpdateDispatch, func(q *workflows.DispatchRequest, x workflows.Action) { q.Action = x }))
+		r.Post("/tasks/{id}/comments", a.addComment)
+		r.Post("/tasks/{id}/attachments", a.uploadAttachment)
+		r.Get("/tasks/{id}/attachments/{attachment}", a.downloadAttachment)
+		r.Get("/deputies", a.listDeputies)
+		r.Post("/deputies", a.addDeputy)
+		r.Delete("/deputies/{id}", a.removeDeputy)
+
+		r.Get("/ledger", a.ledgerStats)
+		r.Get("/ledger.xlsx", a.ledgerExport("xlsx"))
+		r.Get("/ledger.csv", a.ledgerExport("csv"))
 
 		r.Get("/notifications", a.listNotifications)
 		r.Post("/notifications/{id}/read", a.readNotification)

@@ -2,8 +2,11 @@ package httpapi
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +42,8 @@ type taskJSON struct {
 	// History and Contributions are filled on the single-task endpoint.
 	History       []domain.TaskEvent    `json:"history,omitempty"`
 	Contributions []domain.Contribution `json:"contributions,omitempty"`
+	Comments      []domain.Comment      `json:"comments,omitempty"`
+	Attachments   []domain.Attachment   `json:"attachments,omitempty"`
 }
 
 func toTaskJSON(t domain.Task, now time.Time) taskJSON {
@@ -183,6 +188,14 @@ func (a *api) getTask(w http.ResponseWriter, r *http.Request) {
 	}
 	out := toTaskJSON(t, time.Now())
 	out.History, out.Contributions = d.History, d.Contributions
+	if out.Comments, err = a.Tasks.Comments(r.Context(), u, id); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if out.Attachments, err = a.Tasks.Attachments(r.Context(), u, id); err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -204,8 +217,10 @@ func (a *api) createTask(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, toTaskJSON(t, time.Now()))
 }
 
-// taskAction decodes an action's body into req, stamps the actor and sends
-// it to the task's workflow.
+// taskAction decodes an action's body into req, stamps it with the
+// signed-in user's authority (or, with ?on_behalf_of=, an absent
+// colleague's whose deputy they are today) and sends it to the task's
+// workflow.
 func taskAction[T any](a *api, update string, stamp func(*T, workflows.Action)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		u, ok := a.user(w, r)
@@ -222,12 +237,161 @@ func taskAction[T any](a *api, update string, stamp func(*T, workflows.Action)) 
 			a.fail(w, r, err)
 			return
 		}
-		stamp(&req, workflows.Action{Actor: u})
-		t, err := a.Tasks.Act(r.Context(), u, id, update, req)
+		t, err := a.Tasks.Act(r.Context(), u, r.URL.Query().Get("on_behalf_of"), id, update, func(x workflows.Action) any {
+			stamp(&req, x)
+			return req
+		})
 		if err != nil {
 			a.fail(w, r, err)
 			return
 		}
 		writeJSON(w, http.StatusOK, toTaskJSON(t, time.Now()))
 	}
+}
+
+type commentRequest struct {
+	Body string `json:"body"`
+}
+
+func (a *api) addComment(w http.ResponseWriter, r *http.Request) {
+	u, ok := a.user(w, r)
+	if !ok {
+		return
+	}
+	id, err := taskIDParam(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	var in commentRequest
+	if err := decode(w, r, &in); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	c, err := a.Tasks.Comment(r.Context(), u, id, in.Body, auth.RequestMeta(r))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, c)
+}
+
+// maxUpload bounds an attachment upload: the file and the multipart
+// envelope around it.
+const maxUpload = postgres.MaxAttachmentBytes + 64<<10
+
+func (a *api) uploadAttachment(w http.ResponseWriter, r *http.Request) {
+	u, ok := a.user(w, r)
+	if !ok {
+		return
+	}
+	id, err := taskIDParam(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+	file, header, err := r.FormFile("file")
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			a.fail(w, r, &requestErr{http.StatusRequestEntityTooLarge, "error.body_too_large", err})
+			return
+		}
+		var v domain.Validation
+		v.Add("file", "validation.required", nil)
+		a.fail(w, r, v.Err())
+		return
+	}
+	defer file.Close()
+	data, err := io.ReadAll(file)
+	if err != nil {
+		a.fail(w, r, &requestErr{http.StatusRequestEntityTooLarge, "error.body_too_large", err})
+		return
+	}
+	att, err := a.Tasks.Attach(r.Context(), u, id, header.Filename, data, auth.RequestMeta(r))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, att)
+}
+
+func (a *api) downloadAttachment(w http.ResponseWriter, r *http.Request) {
+	u, ok := a.user(w, r)
+	if !ok {
+		return
+	}
+	id, err := taskIDParam(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	aid, err := strconv.ParseInt(chi.URLParam(r, "attachment"), 10, 64)
+	if err != nil {
+		a.fail(w, r, domain.NotFound("attachment", chi.URLParam(r, "attachment")))
+		return
+	}
+	att, data, err := a.Tasks.Attachment(r.Context(), u, id, aid)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	// Served as a download, never rendered in our origin.
+	w.Header().Set("Content-Type", att.ContentType)
+	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(att.Name))
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.Header().Set("Digest", "sha-256="+att.SHA256)
+	_, _ = w.Write(data)
+}
+
+func (a *api) addDeputy(w http.ResponseWriter, r *http.Request) {
+	u, ok := a.user(w, r)
+	if !ok {
+		return
+	}
+	var in domain.Deputy
+	if err := decode(w, r, &in); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	d, err := a.Tasks.AddDeputy(r.Context(), u, in, auth.RequestMeta(r))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, d)
+}
+
+func (a *api) listDeputies(w http.ResponseWriter, r *http.Request) {
+	u, ok := a.user(w, r)
+	if !ok {
+		return
+	}
+	ds, err := a.Tasks.Deputies(r.Context(), u)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if ds == nil {
+		ds = []domain.Deputy{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"deputies": ds})
+}
+
+func (a *api) removeDeputy(w http.ResponseWriter, r *http.Request) {
+	u, ok := a.user(w, r)
+	if !ok {
+		return
+	}
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil {
+		a.fail(w, r, domain.NotFound("deputy", chi.URLParam(r, "id")))
+		return
+	}
+	if err := a.Tasks.RemoveDeputy(r.Context(), u, id, auth.RequestMeta(r)); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

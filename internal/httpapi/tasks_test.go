@@ -10,8 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/worker"
+
 	"lianxi/internal/calendar"
 	"lianxi/internal/temporal/devtest"
+	"lianxi/workflows"
 )
 
 // newTaskEnv is newEnv with a real embedded Temporal server of its own and
@@ -59,11 +64,13 @@ func TestTaskLifecycleThroughTheAPI(t *testing.T) {
 	}
 	path := fmt.Sprintf("/api/v1/tasks/%d", task.ID)
 
-	// Another department can neither read nor act on it, and learns nothing.
-	problem(t, e.do(land, "GET", path, ""), http.StatusNotFound)
-	problem(t, e.do(land, "POST", path+"/submit", `{"values":{"topic":"x"}}`), http.StatusNotFound)
-	problem(t, e.do(e.client("expert1"), "GET", path, ""), http.StatusNotFound)
-	problem(t, e.do(e.client("cultureoffice"), "POST", path+"/accept", `{"reason":""}`), http.StatusNotFound)
+	// Another department can neither read nor act on it; nor can an expert
+	// or another committee's office.
+	problem(t, e.do(land, "GET", path, ""), http.StatusForbidden)
+	problem(t, e.do(land, "POST", path+"/submit", `{"values":{"topic":"x"}}`), http.StatusForbidden)
+	problem(t, e.do(e.client("expert1"), "GET", path, ""), http.StatusForbidden)
+	problem(t, e.do(e.client("cultureoffice"), "POST", path+"/accept", `{"reason":""}`), http.StatusForbidden)
+	problem(t, e.do(land, "GET", "/api/v1/tasks/999999", ""), http.StatusNotFound)
 	// The co-handling department sees it but cannot submit the whole.
 	if resp := e.do(tax, "GET", path, ""); resp.StatusCode != http.StatusOK {
 		t.Fatalf("co-handling department reads: %d", resp.StatusCode)
@@ -147,6 +154,26 @@ func TestTaskLifecycleThroughTheAPI(t *testing.T) {
 	}
 	if n != 6 {
 		t.Fatalf("%d audit records for the task, want 6", n)
+	}
+
+	// The recorded history replays against today's workflow code: a change
+	// that would break running tasks fails here, not in production.
+	replayer := worker.NewWorkflowReplayer()
+	replayer.RegisterWorkflow(workflows.Task)
+	iter := e.tc.GetWorkflowHistory(context.Background(), workflows.TaskID(task.ID), "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var events []*historypb.HistoryEvent
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, ev)
+	}
+	if len(events) < 10 {
+		t.Fatalf("history of %d events", len(events))
+	}
+	if err := replayer.ReplayWorkflowHistory(nil, &historypb.History{Events: events}); err != nil {
+		t.Fatalf("replay: %v", err)
 	}
 }
 

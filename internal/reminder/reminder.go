@@ -8,9 +8,12 @@ package reminder
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"time"
 
 	"lianxi/internal/calendar"
+	"lianxi/internal/domain"
 )
 
 // Audiences of a notification.
@@ -23,10 +26,10 @@ const (
 // Step is one rung of a ladder: a rule name, who is told, and when — a
 // number of working days before the due day (DueIn) or after it (Overdue).
 type Step struct {
-	Rule     string
-	Audience string
-	DueIn    int
-	Overdue  int
+	Rule     string `json:"rule"`
+	Audience string `json:"audience"`
+	DueIn    int    `json:"due_in,omitempty"`
+	Overdue  int    `json:"overdue,omitempty"`
 }
 
 // Ladder is the list of steps a committee applies to its tasks.
@@ -87,3 +90,25 @@ func Decide(cal *calendar.Calendar, ladders func(committee string) Ladder, now t
 // may concern: the longest DueIn of any ladder in working days, with room
 // for the longest holiday.
 func Horizon(now time.Time) time.Time { return now.AddDate(0, 0, 30) }
+
+// Validate checks a ladder an office sets: each step names a rule (letters,
+// digits and dashes), an audience, and exactly one of DueIn and Overdue,
+// between 1 and 30 working days; rules are unique.
+func (l Ladder) Validate() error {
+	var v domain.Validation
+	v.Check(len(l) <= 20, "steps", "validation.too_many", map[string]any{"max": 20})
+	seen := map[string]bool{}
+	for i, s := range l {
+		p := "steps[" + strconv.Itoa(i) + "]"
+		v.Check(rulePattern.MatchString(s.Rule), p+".rule", "validation.rule_name", nil)
+		v.Check(!seen[s.Rule], p+".rule", "validation.duplicate", map[string]any{"value": s.Rule})
+		seen[s.Rule] = true
+		v.Check(s.Audience == Department || s.Audience == Office || s.Audience == Convener, p+".audience", "validation.one_of",
+			map[string]any{"values": "department, office, convener"})
+		v.Check((s.DueIn > 0) != (s.Overdue > 0), p+".due_in", "validation.step_when", nil)
+		v.Check(s.DueIn >= 0 && s.DueIn <= 30 && s.Overdue >= 0 && s.Overdue <= 30, p+".due_in", "validation.range", map[string]any{"min": 1, "max": 30})
+	}
+	return v.Err()
+}
+
+var rulePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)

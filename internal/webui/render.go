@@ -20,7 +20,8 @@ import (
 // pageNames are the page templates (web/templates/pages/NAME.html). New
 // fails when one is missing, so the list is the contract between the
 // handlers and the template files.
-var pageNames = []string{"login", "dashboard", "committees", "committee", "organisations", "users", "error"}
+var pageNames = []string{"login", "dashboard", "committees", "committee", "organisations", "users", "error",
+	"inbox", "task", "board", "ledger", "calendar"}
 
 // templates holds one parsed template set per page: the layout and
 // partials, cloned, plus the page's own file, so that pages may each define
@@ -32,6 +33,14 @@ func parseTemplates(fsys fs.FS, as *assets) (*templates, error) {
 		"asset": as.url,
 		"inc":   func(i int) int { return i + 1 },
 		"field": func(id, msg string) fieldMsg { return fieldMsg{ID: id, Msg: msg} },
+		// dict passes several values to a partial: {{template "x" (dict "V" $ "Form" "submit")}}.
+		"dict": func(kv ...any) map[string]any {
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
 	}).ParseFS(fsys, "templates/layouts/*.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("webui: templates: %w", err)
@@ -79,6 +88,7 @@ type view struct {
 	User      *domain.User
 	Title     string
 	Nav       string // which navigation entry is current
+	Menu      menu   // which navigation entries the user has
 	RequestID string
 	LangLinks []langLink
 	Data      any
@@ -120,6 +130,7 @@ func (p *Pages) newView(r *http.Request, titleKey, nav string) *view {
 	v := &view{Lang: lang, LangCode: string(lang), Nav: nav, RequestID: auth.RequestMeta(r).RequestID}
 	if u, ok := auth.UserFrom(r.Context()); ok {
 		v.User = &u
+		v.Menu = p.menuFor(u)
 	}
 	v.Title = i18n.T(lang, titleKey, nil)
 	for _, l := range i18n.Langs {

@@ -1,12 +1,13 @@
 // Package webui serves Lianxi's server-rendered pages: sign-in, the
-// dashboard, the committees and organisations of the plans, and user
-// administration. Handlers stay small — read the form, check the role, call
+// dashboard, the committees and organisations of the plans, user
+// administration, the department inbox and task pages, the office board,
+// the supervision ledger and the working-day calendar. Handlers stay small — read the form, check the role, call
 // the service, render — and every word on a page comes from the i18n
 // catalogues, so a page exists in Chinese and English alike.
 //
 // The package depends on the services it calls only through the small
-// interfaces below, which auth.Service and postgres.Store satisfy; tests pass
-// fakes. Cross-origin protection and the middleware that puts the signed-in
+// interfaces below, which auth.Service, tasks.Service and postgres.Store
+// satisfy; tests pass fakes. Cross-origin protection and the middleware that puts the signed-in
 // user into the request context are applied by the router around these
 // routes, not here.
 package webui
@@ -17,6 +18,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -51,12 +53,18 @@ type Auditor interface {
 
 // Deps are the dependencies of the pages. Log may be nil (slog.Default).
 // Audit may be nil, in which case Auth is used when it can audit (as
-// auth.Service can) and nothing is audited otherwise.
+// auth.Service can) and nothing is audited otherwise. Tasks, Ledger and
+// Calendar may be nil: the pages that need them then answer 404 and leave
+// the navigation.
 type Deps struct {
 	Auth      Auth
 	Directory Directory
 	Audit     Auditor
+	Tasks     Tasks
+	Ledger    Ledger
+	Calendar  Calendar
 	Log       *slog.Logger
+	Now       func() time.Time // the clock deadlines are judged by; nil: time.Now
 }
 
 // Pages renders and serves the pages. Build it with New.
@@ -64,9 +72,13 @@ type Pages struct {
 	auth   Auth
 	dir    Directory
 	audit  Auditor
+	tasks  Tasks
+	ledger Ledger
+	cal    Calendar
 	log    *slog.Logger
 	tpl    *templates
 	assets *assets
+	now    func() time.Time
 }
 
 // New checks the dependencies, parses every template and hashes the static
@@ -79,6 +91,9 @@ func New(d Deps) (*Pages, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
 	if d.Audit == nil {
 		d.Audit, _ = d.Auth.(Auditor)
 	}
@@ -90,7 +105,8 @@ func New(d Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pages{auth: d.Auth, dir: d.Directory, audit: d.Audit, log: d.Log, tpl: tpl, assets: as}, nil
+	return &Pages{auth: d.Auth, dir: d.Directory, audit: d.Audit, tasks: d.Tasks, ledger: d.Ledger, cal: d.Calendar,
+		log: d.Log, tpl: tpl, assets: as, now: d.Now}, nil
 }
 
 // Routes mounts the pages on a router. The router is expected to apply
@@ -110,6 +126,15 @@ func (p *Pages) Routes(r chi.Router) {
 		r.Get("/users", p.users)
 		r.Post("/users", p.createUser)
 		r.Post("/users/import", p.importUsers)
+
+		r.Get("/tasks", p.inbox)
+		r.Get("/tasks/{id}", p.task)
+		r.Post("/tasks/{id}/{action}", p.taskAction)
+		r.Get("/board", p.board)
+		r.Get("/ledger", p.ledgerPage)
+		r.Get("/admin/calendar", p.calendarPage)
+		r.Post("/admin/calendar", p.setOverride)
+		r.Post("/admin/calendar/delete", p.deleteOverride)
 	})
 }
 

@@ -89,6 +89,23 @@ type Delivery struct {
 	At        pgtype.Timestamptz
 }
 
+type Deputy struct {
+	ID          int64
+	PrincipalID int64
+	DeputyID    int64
+	StartsOn    pgtype.Date
+	EndsOn      pgtype.Date
+	CreatedBy   string
+	CreatedAt   pgtype.Timestamptz
+}
+
+type EscalationLadder struct {
+	CommitteeCode string
+	Steps         []byte
+	UpdatedBy     string
+	UpdatedAt     pgtype.Timestamptz
+}
+
 type IdempotencyKey struct {
 	UserID      int64
 	Key         string
@@ -190,6 +207,18 @@ type Task struct {
 	UpdatedAt     pgtype.Timestamptz
 	SubmittedAt   pgtype.Timestamptz
 	ClosedAt      pgtype.Timestamptz
+}
+
+type TaskAttachment struct {
+	ID          int64
+	TaskID      int64
+	Name        string
+	ContentType string
+	Size        int32
+	Sha256      []byte
+	Data        []byte
+	UploadedBy  string
+	At          pgtype.Timestamptz
 }
 
 type TaskComment struct {
