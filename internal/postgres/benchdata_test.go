@@ -200,7 +200,7 @@ func seedBenchTasks(b testing.TB, s *postgres.Store, n int, now time.Time) {
 		lead := depts[rng.IntN(len(depts))]
 		tasks[i] = []any{id, "adhoc", "", committee, "adhoc", fmt.Sprintf("督办事项 %d：落实联席会议议定事项", id),
 			"请牵头部门会同协办部门按期办结并报送办理情况。", lead, due, "normal", status, "office", due.AddDate(0, 0, -30), due.AddDate(0, 0, -30)}
-		links = append(links, []any{id, lead, "lead"})
+		links = append(links, []any{id, lead, "lead", due})
 		co := 0
 		switch r := rng.IntN(10); {
 		case r == 0:
@@ -213,7 +213,7 @@ func seedBenchTasks(b testing.TB, s *postgres.Store, n int, now time.Time) {
 			d := depts[rng.IntN(len(depts))]
 			if !used[d] {
 				used[d] = true
-				links = append(links, []any{id, d, "co"})
+				links = append(links, []any{id, d, "co", due})
 			}
 		}
 	}
@@ -224,7 +224,7 @@ func seedBenchTasks(b testing.TB, s *postgres.Store, n int, now time.Time) {
 			"body", "lead_org", "due_at", "priority", "status", "created_by", "created_at", "updated_at"}, pgx.CopyFromRows(tasks)); err != nil {
 			return fmt.Errorf("copying tasks: %w", err)
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"task_departments"}, []string{"task_id", "org_code", "role"}, pgx.CopyFromRows(links)); err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"task_departments"}, []string{"task_id", "org_code", "role", "due_at"}, pgx.CopyFromRows(links)); err != nil {
 			return fmt.Errorf("copying task departments: %w", err)
 		}
 		_, err := tx.Exec(ctx, "SELECT setval('tasks_id_seq', $1)", int64(n))

@@ -234,9 +234,9 @@ func BenchmarkLedger100k(b *testing.B) {
 		        (ARRAY['open','in_progress','submitted','accepted','cancelled'])[1 + (i * 13) % 5],
 		        now() - interval '300 days' + (i % 500) * interval '1 day' + ((i % 7) - 3) * interval '1 day', 'bench'
 		 FROM generate_series(1, 100000) i`,
-		`INSERT INTO task_departments (task_id, org_code, role) SELECT id, lead_org, 'lead' FROM tasks`,
-		`INSERT INTO task_departments (task_id, org_code, role)
-		 SELECT id, ($1::text[])[1 + (id * 13) % cardinality($1::text[])], 'co' FROM tasks
+		`INSERT INTO task_departments (task_id, org_code, role, due_at) SELECT id, lead_org, 'lead', due_at FROM tasks`,
+		`INSERT INTO task_departments (task_id, org_code, role, due_at)
+		 SELECT id, ($1::text[])[1 + (id * 13) % cardinality($1::text[])], 'co', due_at FROM tasks
 		 WHERE id % 3 = 0 AND lead_org <> ($1::text[])[1 + (id * 13) % cardinality($1::text[])]`,
 		`ANALYZE tasks`, `ANALYZE task_departments`,
 	} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,20 +30,31 @@ func (s *Store) PlanReminders(ctx context.Context, now time.Time, decide func([]
 		for i, r := range rows {
 			due[i] = reminder.Due{TaskID: r.ID, Committee: r.CommitteeCode, DueAt: r.DueAt.Time}
 		}
-		for _, d := range decide(due) {
-			_, err := q.InsertOutbox(ctx, sqlcgen.InsertOutboxParams{Key: d.Key, TaskID: d.TaskID, Rule: d.Rule, Audience: d.Audience, CreatedAt: tstz(now)})
-			if errors.Is(err, pgx.ErrNoRows) {
-				continue // decided before
-			} else if err != nil {
-				return err
-			}
-			detail, _ := json.Marshal(map[string]any{"rule": d.Rule, "audience": d.Audience})
+		ds := decide(due)
+		batch := sqlcgen.InsertOutboxBatchParams{CreatedAt: tstz(now), Keys: make([]string, len(ds)), TaskIds: make([]int64, len(ds)),
+			Rules: make([]string, len(ds)), Audiences: make([]string, len(ds))}
+		for i, d := range ds {
+			batch.Keys[i], batch.TaskIds[i], batch.Rules[i], batch.Audiences[i] = d.Key, d.TaskID, d.Rule, d.Audience
+		}
+		fresh, err := q.InsertOutboxBatch(ctx, batch)
+		if err != nil {
+			return err
+		}
+		// Each new notice is recorded on its task in the same transaction.
+		events := sqlcgen.InsertSystemEventsParams{At: tstz(now)}
+		for _, o := range fresh {
 			kind := "reminded"
-			if d.Audience != reminder.Department || d.Rule == "overdue-1" {
+			if o.Audience != reminder.Department || strings.HasPrefix(o.Rule, "overdue") {
 				kind = "escalated"
 			}
-			if _, err := q.InsertTaskEvent(ctx, sqlcgen.InsertTaskEventParams{Key: ntext("outbox:" + d.Key), TaskID: d.TaskID, At: tstz(now),
-				Actor: "system", Kind: kind, Detail: detail}); err != nil {
+			detail, _ := json.Marshal(map[string]any{"rule": o.Rule, "audience": o.Audience})
+			events.Keys = append(events.Keys, "outbox:"+o.Key)
+			events.TaskIds = append(events.TaskIds, o.TaskID)
+			events.Kinds = append(events.Kinds, kind)
+			events.Details = append(events.Details, detail)
+		}
+		if len(fresh) > 0 {
+			if err := q.InsertSystemEvents(ctx, events); err != nil {
 				return err
 			}
 		}

@@ -51,11 +51,11 @@ func (s *Store) CreateTask(ctx context.Context, t domain.Task, rec domain.AuditR
 		if err != nil {
 			return err
 		}
-		if err := q.InsertTaskDepartment(ctx, sqlcgen.InsertTaskDepartmentParams{TaskID: id, OrgCode: t.Lead, Role: "lead"}); err != nil {
+		if err := q.InsertTaskDepartment(ctx, sqlcgen.InsertTaskDepartmentParams{TaskID: id, OrgCode: t.Lead, Role: "lead", DueAt: tstz(t.DueAt)}); err != nil {
 			return err
 		}
 		for _, c := range t.Co {
-			if err := q.InsertTaskDepartment(ctx, sqlcgen.InsertTaskDepartmentParams{TaskID: id, OrgCode: c, Role: "co"}); err != nil {
+			if err := q.InsertTaskDepartment(ctx, sqlcgen.InsertTaskDepartmentParams{TaskID: id, OrgCode: c, Role: "co", DueAt: tstz(t.DueAt)}); err != nil {
 				return err
 			}
 		}
@@ -200,6 +200,17 @@ func (s *Store) ListTasks(ctx context.Context, f TaskFilter, v Viewer, after Tas
 	if p.Departments == nil {
 		p.Departments = []string{}
 	}
+	if !v.All && len(v.Committees) == 0 && len(v.Departments) == 1 && (f.Department == "" || f.Department == v.Departments[0]) {
+		// The usual inbox: one department's people. Page through that
+		// department's own rows instead of filtering every task.
+		rows, err := s.q.ListDepartmentTasks(ctx, sqlcgen.ListDepartmentTasksParams{Department: v.Departments[0], Committee: p.Committee,
+			Status: p.Status, SourceKind: p.SourceKind, SourceID: p.SourceID, Overdue: p.Overdue, Now: p.Now, DueFrom: p.DueFrom, DueTo: p.DueTo,
+			TextPattern: p.TextPattern, AfterDue: p.AfterDue, AfterID: p.AfterID, Lim: p.Lim})
+		if err != nil {
+			return nil, err
+		}
+		return s.withDepartments(ctx, rows)
+	}
 	rows, err := s.q.ListTasks(ctx, p)
 	if err != nil {
 		return nil, err
@@ -239,6 +250,9 @@ func (s *Store) RecordTaskChange(ctx context.Context, c domain.TaskChange) error
 		if err := q.UpdateTaskState(ctx, sqlcgen.UpdateTaskStateParams{ID: c.TaskID, Status: string(c.Status), FieldValues: values,
 			DueAt: tstz(c.DueAt), Extension: ext, AssignedTo: c.AssignedTo, UpdatedAt: tstz(c.At),
 			SubmittedAt: tstz(c.SubmittedAt), ClosedAt: tstz(c.ClosedAt)}); err != nil {
+			return err
+		}
+		if err := q.SetTaskDepartmentsDue(ctx, sqlcgen.SetTaskDepartmentsDueParams{TaskID: c.TaskID, DueAt: tstz(c.DueAt)}); err != nil {
 			return err
 		}
 		if c.Contribution != nil {

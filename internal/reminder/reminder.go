@@ -7,7 +7,6 @@
 package reminder
 
 import (
-	"fmt"
 	"regexp"
 	"strconv"
 	"time"
@@ -71,16 +70,27 @@ type Decision struct {
 // that overdue, so a sweep missed on the day (a holiday, an outage) still
 // sends it at the next one.
 func Decide(cal *calendar.Calendar, ladders func(committee string) Ladder, now time.Time, tasks []Due) []Decision {
-	var out []Decision
+	out := make([]Decision, 0, len(tasks))
+	byCommittee := map[string]Ladder{}
 	for _, t := range tasks {
+		l, ok := byCommittee[t.Committee]
+		if !ok {
+			l = ladders(t.Committee)
+			byCommittee[t.Committee] = l
+		}
 		until := cal.WorkingDaysUntil(now, t.DueAt)
 		over := cal.WorkingDaysOverdue(now, t.DueAt)
-		for _, s := range ladders(t.Committee) {
+		day := ""
+		for _, s := range l {
 			fire := (s.DueIn > 0 && until == s.DueIn && !now.After(t.DueAt)) || (s.Overdue > 0 && over >= s.Overdue)
-			if fire {
-				out = append(out, Decision{TaskID: t.TaskID, Rule: s.Rule, Audience: s.Audience,
-					Key: fmt.Sprintf("task:%d:%s:%s", t.TaskID, s.Rule, calendar.DateOf(t.DueAt))})
+			if !fire {
+				continue
 			}
+			if day == "" {
+				day = calendar.DateOf(t.DueAt).String()
+			}
+			out = append(out, Decision{TaskID: t.TaskID, Rule: s.Rule, Audience: s.Audience,
+				Key: "task:" + strconv.FormatInt(t.TaskID, 10) + ":" + s.Rule + ":" + day})
 		}
 	}
 	return out

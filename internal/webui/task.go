@@ -69,7 +69,6 @@ type contributionRow struct {
 type taskCan struct {
 	Submit, RequestExtension, Contribute    bool
 	Accept, Return, Cancel, DecideExtension bool
-	Manage                                  bool
 }
 
 // taskPage is one task with its history and the forms the person may use.
@@ -104,11 +103,7 @@ func (p *Pages) task(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusNotFound, nil)
 		return
 	}
-	form := taskForm{}
-	if done := r.URL.Query().Get("done"); done != "" {
-		form.Action = "done:" + done
-	}
-	p.showTask(w, r, u, id, http.StatusOK, form)
+	p.showTask(w, r, u, id, http.StatusOK, taskForm{}, r.URL.Query().Get("done"))
 }
 
 // taskRefused answers a task the person may not see. Whether it belongs to
@@ -127,8 +122,9 @@ func (p *Pages) taskRefused(w http.ResponseWriter, r *http.Request, u domain.Use
 }
 
 // showTask renders a task's page, with a refused form shown again when
-// form says so.
-func (p *Pages) showTask(w http.ResponseWriter, r *http.Request, u domain.User, id int64, status int, form taskForm) {
+// form says so, or with the confirmation of the action done (the redirect
+// after a successful one says which).
+func (p *Pages) showTask(w http.ResponseWriter, r *http.Request, u domain.User, id int64, status int, form taskForm, done string) {
 	ctx := r.Context()
 	t, err := p.tasks.Get(ctx, u, id)
 	if err != nil {
@@ -157,11 +153,8 @@ func (p *Pages) showTask(w http.ResponseWriter, r *http.Request, u domain.User, 
 	}
 	data := taskPage{Row: p.rows(v.Lang, n, cal, []domain.Task{t})[0], Priority: v.T("task.priority." + string(t.Priority)),
 		Can: canOn(t, u), DayEnd: time.Time{}.Add(cal.DayEnd()).Format("15:04")}
-	if strings.HasPrefix(form.Action, "done:") {
-		if key := "task.done." + strings.TrimPrefix(form.Action, "done:"); i18n.Has(v.Lang, key) {
-			data.Done = v.T(key)
-		}
-		form = taskForm{}
+	if key := "task.done." + done; done != "" && i18n.Has(v.Lang, key) {
+		data.Done = v.T(key)
 	}
 	data.Form = form
 	// A refusal because the task moved on (another office member accepted
@@ -204,7 +197,6 @@ func canOn(t domain.Task, u domain.User) taskCan {
 		Submit:           lead && working,
 		RequestExtension: lead && working && t.Extension == nil,
 		Contribute:       co && working,
-		Manage:           manage,
 		Accept:           manage && t.Status == domain.TaskSubmitted,
 		Return:           manage && t.Status == domain.TaskSubmitted,
 		Cancel:           manage && (working || t.Status == domain.TaskSubmitted),
@@ -430,7 +422,7 @@ func (p *Pages) taskAction(w http.ResponseWriter, r *http.Request) {
 	lang := i18n.FromRequest(r)
 	r.Body = http.MaxBytesReader(w, r.Body, maxTaskFormBytes)
 	if err := r.ParseForm(); err != nil {
-		p.showTask(w, r, u, id, http.StatusRequestEntityTooLarge, taskForm{Action: action, Error: i18n.T(lang, "error.body_too_large", nil)})
+		p.showTask(w, r, u, id, http.StatusRequestEntityTooLarge, taskForm{Action: action, Error: i18n.T(lang, "error.body_too_large", nil)}, "")
 		return
 	}
 	t, err := p.tasks.Get(r.Context(), u, id)
@@ -462,7 +454,7 @@ func (p *Pages) taskAction(w http.ResponseWriter, r *http.Request) {
 	switch domain.KindOf(err) {
 	case domain.KindInvalid, domain.KindConflict:
 		kept.Error, kept.Fields = i18n.ErrorMessage(lang, err)
-		p.showTask(w, r, u, id, statusOf(err), kept)
+		p.showTask(w, r, u, id, statusOf(err), kept, "")
 	case domain.KindForbidden:
 		p.forbidden(w, r, u)
 	default:

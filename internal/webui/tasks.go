@@ -233,7 +233,9 @@ func (p *Pages) inbox(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusNotFound, nil)
 		return
 	}
-	if !p.menuFor(u).Inbox && !p.menuFor(u).Board {
+	// The inbox is every task the person may see; offices and conveners
+	// use it too, though their menu leads them to the board.
+	if m := p.menuFor(u); !m.Inbox && !m.Board {
 		p.forbidden(w, r, u)
 		return
 	}

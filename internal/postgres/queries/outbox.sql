@@ -1,14 +1,22 @@
 -- name: ListRemindable :many
 -- Open tasks due before a horizon: those a reminder or an escalation may
--- concern. The partial index tasks_open_due serves it.
-SELECT id, title, committee_code, lead_org, due_at FROM tasks
+-- concern. The covering partial index tasks_open_due answers it alone.
+SELECT id, committee_code, due_at FROM tasks
 WHERE status IN ('open', 'in_progress') AND due_at < @horizon
 ORDER BY due_at, id;
 
--- name: InsertOutbox :one
-INSERT INTO outbox (key, task_id, rule, audience, created_at) VALUES ($1, $2, $3, $4, $5)
+-- name: InsertOutboxBatch :many
+-- All of a sweep's decisions in one statement; those decided before are
+-- skipped by their key, and only the new ones come back.
+INSERT INTO outbox (key, task_id, rule, audience, created_at)
+SELECT unnest(@keys::text[]), unnest(@task_ids::bigint[]), unnest(@rules::text[]), unnest(@audiences::text[]), @created_at
 ON CONFLICT (key) DO NOTHING
-RETURNING id;
+RETURNING key, task_id, rule, audience;
+
+-- name: InsertSystemEvents :exec
+INSERT INTO task_events (key, task_id, at, actor, kind, detail)
+SELECT unnest(@keys::text[]), unnest(@task_ids::bigint[]), @at, 'system', unnest(@kinds::text[]), unnest(@details::jsonb[])
+ON CONFLICT (key) DO NOTHING;
 
 -- name: ListUndispatched :many
 SELECT id FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT $1;

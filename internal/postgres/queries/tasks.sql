@@ -4,7 +4,10 @@ VALUES (@source_kind, @source_id, @committee_code, @kind, @title, @body, @lead_o
 RETURNING id;
 
 -- name: InsertTaskDepartment :exec
-INSERT INTO task_departments (task_id, org_code, role) VALUES ($1, $2, $3);
+INSERT INTO task_departments (task_id, org_code, role, due_at) VALUES ($1, $2, $3, $4);
+
+-- name: SetTaskDepartmentsDue :exec
+UPDATE task_departments SET due_at = $2 WHERE task_id = $1 AND due_at <> $2;
 
 -- name: InsertTaskEvent :execrows
 INSERT INTO task_events (key, task_id, at, actor, on_behalf_of, kind, detail)
@@ -69,3 +72,21 @@ ON CONFLICT (day) DO UPDATE SET working = excluded.working, note = excluded.note
 
 -- name: DeleteCalendarOverride :execrows
 DELETE FROM calendar_overrides WHERE day = $1;
+
+-- name: ListDepartmentTasks :many
+-- One department's tasks, paged through its own rows of task_departments
+-- (index task_departments_org_due), with the same optional filters as
+-- ListTasks.
+SELECT t.* FROM task_departments d JOIN tasks t ON t.id = d.task_id
+WHERE d.org_code = @department
+  AND (sqlc.narg(committee)::text IS NULL OR t.committee_code = sqlc.narg(committee))
+  AND (sqlc.narg(status)::text IS NULL OR t.status = sqlc.narg(status))
+  AND (sqlc.narg(source_kind)::text IS NULL OR t.source_kind = sqlc.narg(source_kind))
+  AND (sqlc.narg(source_id)::text IS NULL OR t.source_id = sqlc.narg(source_id))
+  AND (NOT @overdue::boolean OR (t.status IN ('open', 'in_progress') AND t.due_at < @now))
+  AND (sqlc.narg(due_from)::timestamptz IS NULL OR d.due_at >= sqlc.narg(due_from))
+  AND (sqlc.narg(due_to)::timestamptz IS NULL OR d.due_at < sqlc.narg(due_to))
+  AND (sqlc.narg(text_pattern)::text IS NULL OR t.title ILIKE sqlc.narg(text_pattern) OR t.body ILIKE sqlc.narg(text_pattern))
+  AND (d.due_at, d.task_id) > (@after_due::timestamptz, @after_id::bigint)
+ORDER BY d.due_at, d.task_id
+LIMIT @lim;

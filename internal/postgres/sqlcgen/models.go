@@ -241,6 +241,7 @@ type TaskDepartment struct {
 	TaskID  int64
 	OrgCode string
 	Role    string
+	DueAt   pgtype.Timestamptz
 }
 
 type TaskEvent struct {

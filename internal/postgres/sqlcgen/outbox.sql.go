@@ -207,31 +207,84 @@ func (q *Queries) InsertNotification(ctx context.Context, arg InsertNotification
 	return result.RowsAffected(), nil
 }
 
-const insertOutbox = `-- name: InsertOutbox :one
-INSERT INTO outbox (key, task_id, rule, audience, created_at) VALUES ($1, $2, $3, $4, $5)
+const insertOutboxBatch = `-- name: InsertOutboxBatch :many
+INSERT INTO outbox (key, task_id, rule, audience, created_at)
+SELECT unnest($1::text[]), unnest($2::bigint[]), unnest($3::text[]), unnest($4::text[]), $5
 ON CONFLICT (key) DO NOTHING
-RETURNING id
+RETURNING key, task_id, rule, audience
 `
 
-type InsertOutboxParams struct {
-	Key       string
-	TaskID    int64
-	Rule      string
-	Audience  string
+type InsertOutboxBatchParams struct {
+	Keys      []string
+	TaskIds   []int64
+	Rules     []string
+	Audiences []string
 	CreatedAt pgtype.Timestamptz
 }
 
-func (q *Queries) InsertOutbox(ctx context.Context, arg InsertOutboxParams) (int64, error) {
-	row := q.db.QueryRow(ctx, insertOutbox,
-		arg.Key,
-		arg.TaskID,
-		arg.Rule,
-		arg.Audience,
+type InsertOutboxBatchRow struct {
+	Key      string
+	TaskID   int64
+	Rule     string
+	Audience string
+}
+
+// All of a sweep's decisions in one statement; those decided before are
+// skipped by their key, and only the new ones come back.
+func (q *Queries) InsertOutboxBatch(ctx context.Context, arg InsertOutboxBatchParams) ([]InsertOutboxBatchRow, error) {
+	rows, err := q.db.Query(ctx, insertOutboxBatch,
+		arg.Keys,
+		arg.TaskIds,
+		arg.Rules,
+		arg.Audiences,
 		arg.CreatedAt,
 	)
-	var id int64
-	err := row.Scan(&id)
-	return id, err
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []InsertOutboxBatchRow{}
+	for rows.Next() {
+		var i InsertOutboxBatchRow
+		if err := rows.Scan(
+			&i.Key,
+			&i.TaskID,
+			&i.Rule,
+			&i.Audience,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const insertSystemEvents = `-- name: InsertSystemEvents :exec
+INSERT INTO task_events (key, task_id, at, actor, kind, detail)
+SELECT unnest($1::text[]), unnest($2::bigint[]), $3, 'system', unnest($4::text[]), unnest($5::jsonb[])
+ON CONFLICT (key) DO NOTHING
+`
+
+type InsertSystemEventsParams struct {
+	Keys    []string
+	TaskIds []int64
+	At      pgtype.Timestamptz
+	Kinds   []string
+	Details [][]byte
+}
+
+func (q *Queries) InsertSystemEvents(ctx context.Context, arg InsertSystemEventsParams) error {
+	_, err := q.db.Exec(ctx, insertSystemEvents,
+		arg.Keys,
+		arg.TaskIds,
+		arg.At,
+		arg.Kinds,
+		arg.Details,
+	)
+	return err
 }
 
 const listDeliveries = `-- name: ListDeliveries :many
@@ -307,21 +360,19 @@ func (q *Queries) ListNotifications(ctx context.Context, arg ListNotificationsPa
 }
 
 const listRemindable = `-- name: ListRemindable :many
-SELECT id, title, committee_code, lead_org, due_at FROM tasks
+SELECT id, committee_code, due_at FROM tasks
 WHERE status IN ('open', 'in_progress') AND due_at < $1
 ORDER BY due_at, id
 `
 
 type ListRemindableRow struct {
 	ID            int64
-	Title         string
 	CommitteeCode string
-	LeadOrg       string
 	DueAt         pgtype.Timestamptz
 }
 
 // Open tasks due before a horizon: those a reminder or an escalation may
-// concern. The partial index tasks_open_due serves it.
+// concern. The covering partial index tasks_open_due answers it alone.
 func (q *Queries) ListRemindable(ctx context.Context, horizon pgtype.Timestamptz) ([]ListRemindableRow, error) {
 	rows, err := q.db.Query(ctx, listRemindable, horizon)
 	if err != nil {
@@ -331,13 +382,7 @@ func (q *Queries) ListRemindable(ctx context.Context, horizon pgtype.Timestamptz
 	items := []ListRemindableRow{}
 	for rows.Next() {
 		var i ListRemindableRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.Title,
-			&i.CommitteeCode,
-			&i.LeadOrg,
-			&i.DueAt,
-		); err != nil {
+		if err := rows.Scan(&i.ID, &i.CommitteeCode, &i.DueAt); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

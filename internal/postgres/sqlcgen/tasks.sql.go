@@ -120,17 +120,23 @@ func (q *Queries) InsertTask(ctx context.Context, arg InsertTaskParams) (int64, 
 }
 
 const insertTaskDepartment = `-- name: InsertTaskDepartment :exec
-INSERT INTO task_departments (task_id, org_code, role) VALUES ($1, $2, $3)
+INSERT INTO task_departments (task_id, org_code, role, due_at) VALUES ($1, $2, $3, $4)
 `
 
 type InsertTaskDepartmentParams struct {
 	TaskID  int64
 	OrgCode string
 	Role    string
+	DueAt   pgtype.Timestamptz
 }
 
 func (q *Queries) InsertTaskDepartment(ctx context.Context, arg InsertTaskDepartmentParams) error {
-	_, err := q.db.Exec(ctx, insertTaskDepartment, arg.TaskID, arg.OrgCode, arg.Role)
+	_, err := q.db.Exec(ctx, insertTaskDepartment,
+		arg.TaskID,
+		arg.OrgCode,
+		arg.Role,
+		arg.DueAt,
+	)
 	return err
 }
 
@@ -256,19 +262,115 @@ func (q *Queries) ListContributions(ctx context.Context, taskID int64) ([]TaskCo
 	return items, nil
 }
 
+const listDepartmentTasks = `-- name: ListDepartmentTasks :many
+SELECT t.id, t.source_kind, t.source_id, t.committee_code, t.kind, t.title, t.body, t.lead_org, t.form, t.field_values, t.due_at, t.priority, t.status, t.assigned_to, t.extension, t.created_by, t.created_at, t.updated_at, t.submitted_at, t.closed_at FROM task_departments d JOIN tasks t ON t.id = d.task_id
+WHERE d.org_code = $1
+  AND ($2::text IS NULL OR t.committee_code = $2)
+  AND ($3::text IS NULL OR t.status = $3)
+  AND ($4::text IS NULL OR t.source_kind = $4)
+  AND ($5::text IS NULL OR t.source_id = $5)
+  AND (NOT $6::boolean OR (t.status IN ('open', 'in_progress') AND t.due_at < $7))
+  AND ($8::timestamptz IS NULL OR d.due_at >= $8)
+  AND ($9::timestamptz IS NULL OR d.due_at < $9)
+  AND ($10::text IS NULL OR t.title ILIKE $10 OR t.body ILIKE $10)
+  AND (d.due_at, d.task_id) > ($11::timestamptz, $12::bigint)
+ORDER BY d.due_at, d.task_id
+LIMIT $13
+`
+
+type ListDepartmentTasksParams struct {
+	Department  string
+	Committee   pgtype.Text
+	Status      pgtype.Text
+	SourceKind  pgtype.Text
+	SourceID    pgtype.Text
+	Overdue     bool
+	Now         pgtype.Timestamptz
+	DueFrom     pgtype.Timestamptz
+	DueTo       pgtype.Timestamptz
+	TextPattern pgtype.Text
+	AfterDue    pgtype.Timestamptz
+	AfterID     int64
+	Lim         int32
+}
+
+// One department's tasks, paged through its own rows of task_departments
+// (index task_departments_org_due), with the same optional filters as
+// ListTasks.
+func (q *Queries) ListDepartmentTasks(ctx context.Context, arg ListDepartmentTasksParams) ([]Task, error) {
+	rows, err := q.db.Query(ctx, listDepartmentTasks,
+		arg.Department,
+		arg.Committee,
+		arg.Status,
+		arg.SourceKind,
+		arg.SourceID,
+		arg.Overdue,
+		arg.Now,
+		arg.DueFrom,
+		arg.DueTo,
+		arg.TextPattern,
+		arg.AfterDue,
+		arg.AfterID,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Task{}
+	for rows.Next() {
+		var i Task
+		if err := rows.Scan(
+			&i.ID,
+			&i.SourceKind,
+			&i.SourceID,
+			&i.CommitteeCode,
+			&i.Kind,
+			&i.Title,
+			&i.Body,
+			&i.LeadOrg,
+			&i.Form,
+			&i.FieldValues,
+			&i.DueAt,
+			&i.Priority,
+			&i.Status,
+			&i.AssignedTo,
+			&i.Extension,
+			&i.CreatedBy,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.SubmittedAt,
+			&i.ClosedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listTaskDepartments = `-- name: ListTaskDepartments :many
 SELECT task_id, org_code, role FROM task_departments WHERE task_id = ANY($1::bigint[]) ORDER BY task_id, role DESC, org_code
 `
 
-func (q *Queries) ListTaskDepartments(ctx context.Context, ids []int64) ([]TaskDepartment, error) {
+type ListTaskDepartmentsRow struct {
+	TaskID  int64
+	OrgCode string
+	Role    string
+}
+
+func (q *Queries) ListTaskDepartments(ctx context.Context, ids []int64) ([]ListTaskDepartmentsRow, error) {
 	rows, err := q.db.Query(ctx, listTaskDepartments, ids)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []TaskDepartment{}
+	items := []ListTaskDepartmentsRow{}
 	for rows.Next() {
-		var i TaskDepartment
+		var i ListTaskDepartmentsRow
 		if err := rows.Scan(&i.TaskID, &i.OrgCode, &i.Role); err != nil {
 			return nil, err
 		}
@@ -411,6 +513,20 @@ func (q *Queries) ListTasks(ctx context.Context, arg ListTasksParams) ([]Task, e
 		return nil, err
 	}
 	return items, nil
+}
+
+const setTaskDepartmentsDue = `-- name: SetTaskDepartmentsDue :exec
+UPDATE task_departments SET due_at = $2 WHERE task_id = $1 AND due_at <> $2
+`
+
+type SetTaskDepartmentsDueParams struct {
+	TaskID int64
+	DueAt  pgtype.Timestamptz
+}
+
+func (q *Queries) SetTaskDepartmentsDue(ctx context.Context, arg SetTaskDepartmentsDueParams) error {
+	_, err := q.db.Exec(ctx, setTaskDepartmentsDue, arg.TaskID, arg.DueAt)
+	return err
 }
 
 const updateTaskState = `-- name: UpdateTaskState :exec
