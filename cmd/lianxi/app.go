@@ -149,7 +149,7 @@ func publicURL(cfg *Config) string {
 
 // webServer builds the HTTP server: API, pages, health and metrics.
 func webServer(cfg *Config, store *postgres.Store, authSvc *auth.Service, tc client.Client, reg *prometheus.Registry, log *slog.Logger) (*http.Server, error) {
-	pages, err := webui.New(webui.Deps{Auth: authSvc, Directory: store, Tasks: tasks.New(store, tc, nil), Ledger: store, Calendar: store, Log: log})
+	pages, err := webui.New(webui.Deps{Auth: authSvc, Directory: store, Tasks: tasks.New(store, tc, nil), Ledger: store, Calendar: store, Notes: store, Log: log})
 	if err != nil {
 		return nil, err
 	}

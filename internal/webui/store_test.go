@@ -122,7 +122,7 @@ func TestTaskPagesOnTheRealStore(t *testing.T) {
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `name="values.topic"`) || !strings.Contains(w.Body.String(), "交办") {
 		t.Errorf("task page: %d", w.Code)
 	}
-	if w := do("GET", fmt.Sprintf("/tasks/%d", culture), "cz.liaison", ""); w.Code != http.StatusNotFound {
+	if w := do("GET", fmt.Sprintf("/tasks/%d", culture), "cz.liaison", ""); w.Code != http.StatusForbidden {
 		t.Errorf("another department's task: %d", w.Code)
 	}
 
@@ -169,5 +169,63 @@ func TestTaskPagesOnTheRealStore(t *testing.T) {
 	}
 	if w := do("GET", "/admin/calendar", "gt.member", ""); w.Code != http.StatusForbidden {
 		t.Errorf("a member on the calendar: %d", w.Code)
+	}
+}
+
+func TestNotificationCentre(t *testing.T) {
+	ctx := context.Background()
+	store := postgres.New(pgtest.NewPool(t))
+	if _, err := store.LoadSeed(ctx, seed.Name, seed.Organisations(), seed.Committees()); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := auth.New(store, auth.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := svc.CreateUser(ctx, auth.System, domain.NewUser{Username: "cz.liaison", Password: "Lotus-city-2026", DisplayName: "财政联络员",
+		Grants: []domain.Grant{{Role: domain.RoleLiaison, Department: "finance"}}}, auth.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Notify(ctx, domain.Notification{UserID: u.ID, Subject: "【催办】任务「报送议题」已逾期", Body: "请尽快办理。", Link: "/tasks/7", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	pages, err := webui.New(webui.Deps{Auth: svc, Directory: store, Notes: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := chi.NewRouter()
+	r.Use(svc.Middleware)
+	pages.Routes(r)
+	sess, err := svc.Login(ctx, auth.LoginInput{Username: "cz.liaison", Password: "Lotus-city-2026"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	do := func(method, path, body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		req.AddCookie(&http.Cookie{Name: "lianxi_session", Value: sess.Token})
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		return w
+	}
+	w := do("GET", "/notifications", "")
+	if w.Code != 200 || !strings.Contains(w.Body.String(), "1 条未读") || !strings.Contains(w.Body.String(), "已逾期") {
+		t.Fatalf("centre: %d %s", w.Code, w.Body.String())
+	}
+	items, _, _ := store.Notifications(ctx, u.ID, 0, 10)
+	w = do("POST", fmt.Sprintf("/notifications/%d/open", items[0].ID), "link=%2Ftasks%2F7")
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/tasks/7" {
+		t.Fatalf("open: %d %s", w.Code, w.Header().Get("Location"))
+	}
+	if _, unread, _ := store.Notifications(ctx, u.ID, 0, 10); unread != 0 {
+		t.Fatalf("still %d unread", unread)
+	}
+	// A link elsewhere is not followed.
+	w = do("POST", fmt.Sprintf("/notifications/%d/open", items[0].ID), "link=https%3A%2F%2Fevil.example")
+	if w.Header().Get("Location") != "/notifications" {
+		t.Fatalf("open redirect to %s", w.Header().Get("Location"))
 	}
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"lianxi/internal/auth"
 	"lianxi/internal/calendar"
 	"lianxi/internal/domain"
 	"lianxi/internal/i18n"
@@ -106,16 +105,12 @@ func (p *Pages) task(w http.ResponseWriter, r *http.Request) {
 	p.showTask(w, r, u, id, http.StatusOK, taskForm{}, r.URL.Query().Get("done"))
 }
 
-// taskRefused answers a task the person may not see. Whether it belongs to
-// another department or does not exist, the page is the same 404, so task
-// ids reveal nothing; a refusal is audited all the same.
+// taskRefused answers a task the person may not see: another department's
+// or committee's task is the 403 page (as in the API), audited.
 func (p *Pages) taskRefused(w http.ResponseWriter, r *http.Request, u domain.User, err error) {
 	switch domain.KindOf(err) {
 	case domain.KindForbidden:
-		if p.audit != nil {
-			p.audit.Audit(r.Context(), u.Username, "access", r.Method+" "+r.URL.Path, domain.AuditDenied, auth.RequestMeta(r))
-		}
-		p.renderError(w, r, http.StatusNotFound, nil)
+		p.forbidden(w, r, u)
 	default:
 		p.fail(w, r, err)
 	}

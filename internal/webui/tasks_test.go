@@ -209,23 +209,26 @@ func TestInboxPages(t *testing.T) {
 	wantNotContains(t, body, `rel="next"`, "批量任务 48")
 }
 
-func TestAnotherDepartmentsTaskIsNotFound(t *testing.T) {
+func TestAnotherDepartmentsTaskIsForbidden(t *testing.T) {
 	e := newTaskEnv(t)
-	for _, c := range []struct{ user, path string }{
-		{"gt.member", e.path("agenda")},   // another department's task
-		{"wh.office", e.path("decision")}, // another committee's
-		{"expert", e.path("agenda")},
-		{"cz.liaison", "/tasks/9999"}, // no such task
-		{"cz.liaison", "/tasks/x"},
+	for _, c := range []struct {
+		user, path string
+		status     int
+	}{
+		{"gt.member", e.path("agenda"), http.StatusForbidden},   // another department's task
+		{"wh.office", e.path("decision"), http.StatusForbidden}, // another committee's
+		{"expert", e.path("agenda"), http.StatusForbidden},
+		{"cz.liaison", "/tasks/9999", http.StatusNotFound}, // no such task
+		{"cz.liaison", "/tasks/x", http.StatusNotFound},
 	} {
 		w := e.do(req{path: c.path, user: c.user})
-		wantStatus(t, w, http.StatusNotFound)
+		wantStatus(t, w, c.status)
 		wantNotContains(t, w.Body.String(), "报送2026年下半年联席会议议题", "落实第三次")
 	}
 	// Acting on it is refused the same way, and changes nothing.
 	b, ct := form("values.topic", "x", "values.category", "审议", "values.confirmed", "true")
 	w := e.do(req{method: "POST", path: e.path("agenda") + "/submit", user: "gt.member", body: b, contentType: ct})
-	wantStatus(t, w, http.StatusNotFound)
+	wantStatus(t, w, http.StatusForbidden)
 	if got := e.tasks.Task(e.ids["agenda"]).Status; got != domain.TaskOpen {
 		t.Errorf("status %s", got)
 	}

@@ -63,6 +63,7 @@ type Deps struct {
 	Tasks     Tasks
 	Ledger    Ledger
 	Calendar  Calendar
+	Notes     Notifications
 	Log       *slog.Logger
 	Now       func() time.Time // the clock deadlines are judged by; nil: time.Now
 }
@@ -75,6 +76,7 @@ type Pages struct {
 	tasks  Tasks
 	ledger Ledger
 	cal    Calendar
+	notes  Notifications
 	log    *slog.Logger
 	tpl    *templates
 	assets *assets
@@ -105,7 +107,7 @@ func New(d Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pages{auth: d.Auth, dir: d.Directory, audit: d.Audit, tasks: d.Tasks, ledger: d.Ledger, cal: d.Calendar,
+	return &Pages{auth: d.Auth, dir: d.Directory, audit: d.Audit, tasks: d.Tasks, ledger: d.Ledger, cal: d.Calendar, notes: d.Notes,
 		log: d.Log, tpl: tpl, assets: as, now: d.Now}, nil
 }
 
@@ -131,6 +133,9 @@ func (p *Pages) Routes(r chi.Router) {
 		r.Get("/tasks/{id}", p.task)
 		r.Post("/tasks/{id}/{action}", p.taskAction)
 		r.Get("/board", p.board)
+		r.Get("/notifications", p.notificationsPage)
+		r.Post("/notifications/read-all", p.readAllNotifications)
+		r.Post("/notifications/{id}/open", p.openNotification)
 		r.Get("/ledger", p.ledgerPage)
 		r.Get("/admin/calendar", p.calendarPage)
 		r.Post("/admin/calendar", p.setOverride)
