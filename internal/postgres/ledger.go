@@ -82,7 +82,15 @@ func (s *Store) LedgerStats(ctx context.Context, f TaskFilter, v Viewer) ([]Depa
 	if p.Departments == nil {
 		p.Departments = []string{}
 	}
-	rows, err := s.q.LedgerStats(ctx, p)
+	var rows []sqlcgen.LedgerStatsRow
+	err := s.inTx(ctx, func(q *sqlcgen.Queries) error {
+		if err := q.SerialPlans(ctx); err != nil {
+			return err
+		}
+		var err error
+		rows, err = q.LedgerStats(ctx, p)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
