@@ -181,3 +181,56 @@ func TestEscalationLadderPerCommittee(t *testing.T) {
 		t.Fatalf("another committee's ladder changed: %+v", l)
 	}
 }
+
+func TestNotificationsAndChannelsThroughTheAPI(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	liaison, office := e.client("liaison1"), e.client("office1")
+	me, _, err := e.store.GetUserByUsername(ctx, "liaison1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"【提醒】任务将于 3 个工作日内到期", "【催办】任务已逾期"} {
+		if err := e.store.Notify(ctx, domain.Notification{UserID: me.ID, Subject: s, CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type page struct {
+		Notifications []domain.Notification `json:"notifications"`
+		Unread        int                   `json:"unread"`
+	}
+	got := decodeBody[page](t, e.do(liaison, "GET", "/api/v1/notifications", ""))
+	if len(got.Notifications) != 2 || got.Unread != 2 || got.Notifications[0].Subject != "【催办】任务已逾期" {
+		t.Fatalf("notifications %+v", got)
+	}
+	// Another user can neither see nor mark them.
+	if other := decodeBody[page](t, e.do(office, "GET", "/api/v1/notifications", "")); len(other.Notifications) != 0 {
+		t.Fatalf("office sees %+v", other)
+	}
+	problem(t, e.do(office, "POST", fmt.Sprintf("/api/v1/notifications/%d/read", got.Notifications[0].ID), ""), http.StatusNotFound)
+	if r := e.do(liaison, "POST", fmt.Sprintf("/api/v1/notifications/%d/read", got.Notifications[0].ID), ""); r.StatusCode != http.StatusNoContent {
+		t.Fatalf("read %d", r.StatusCode)
+	}
+	if n := decodeBody[page](t, e.do(liaison, "GET", "/api/v1/notifications", "")).Unread; n != 1 {
+		t.Fatalf("unread %d", n)
+	}
+	if all := decodeBody[map[string]int](t, e.do(liaison, "POST", "/api/v1/notifications/read-all", "")); all["marked"] != 1 {
+		t.Fatalf("read-all %v", all)
+	}
+
+	// Channels: one's own address; a department's webhook by its liaison.
+	problem(t, e.do(liaison, "PUT", "/api/v1/me/channels", `{"email":"not an address"}`), http.StatusUnprocessableEntity)
+	if r := e.do(liaison, "PUT", "/api/v1/me/channels", `{"email":"li@finance.example"}`); r.StatusCode != http.StatusNoContent {
+		t.Fatalf("set email %d", r.StatusCode)
+	}
+	hook := `{"webhook":{"url":"https://bot.example/hook","secret":"0123456789abcdef"}}`
+	problem(t, e.do(office, "PUT", "/api/v1/organisations/finance/channels", hook), http.StatusForbidden)
+	problem(t, e.do(liaison, "PUT", "/api/v1/organisations/finance/channels", `{"webhook":{"url":"ftp://x","secret":"short"}}`), http.StatusUnprocessableEntity)
+	if r := e.do(liaison, "PUT", "/api/v1/organisations/finance/channels", hook); r.StatusCode != http.StatusNoContent {
+		t.Fatalf("set webhook %d", r.StatusCode)
+	}
+	hooks, err := e.store.DepartmentWebhooks(ctx, []string{"finance", "tax"})
+	if err != nil || len(hooks) != 1 || hooks["finance"].URL != "https://bot.example/hook" {
+		t.Fatalf("webhooks %+v %v", hooks, err)
+	}
+}
