@@ -15,6 +15,7 @@ import (
 	"lianxi/internal/calendar"
 	"lianxi/internal/domain"
 	"lianxi/internal/i18n"
+	"lianxi/internal/postgres"
 	"lianxi/workflows"
 )
 
@@ -68,6 +69,7 @@ type contributionRow struct {
 type taskCan struct {
 	Submit, RequestExtension, Contribute    bool
 	Accept, Return, Cancel, DecideExtension bool
+	Comment, Attach, Dispatch               bool
 }
 
 // taskPage is one task with its history and the forms the person may use.
@@ -78,6 +80,8 @@ type taskPage struct {
 	Values        []valueRow
 	History       []historyRow
 	Contributions []contributionRow
+	Comments      []domain.Comment
+	Attachments   []attachmentRow
 	Can           taskCan
 	CoDepts       []option // co-handling departments the person may contribute for
 	Form          taskForm
@@ -85,6 +89,7 @@ type taskPage struct {
 	Orphan        string // a refusal whose form the task's new state no longer offers
 	MinDate       string // the earliest date an extension may ask for
 	DayEnd        string // when a deadline falls on its day ("17:30")
+	MaxFileMB     int    // the largest file a task accepts
 }
 
 func taskID(r *http.Request) (int64, bool) {
@@ -152,12 +157,14 @@ func (p *Pages) showTask(w http.ResponseWriter, r *http.Request, u domain.User, 
 		data.Done = v.T(key)
 	}
 	data.Form = form
+	data.MaxFileMB = postgres.MaxAttachmentBytes >> 20
 	// A refusal because the task moved on (another office member accepted
 	// it meanwhile, say) belongs to a form the page no longer shows: say it
 	// at the top instead.
 	if shown := map[string]bool{"submit": data.Can.Submit, "contribute": data.Can.Contribute, "extension": data.Can.RequestExtension,
 		"accept": data.Can.Accept, "return": data.Can.Return, "cancel": data.Can.Cancel,
-		"extension-decision": data.Can.DecideExtension}; form.Error != "" && !shown[form.Action] {
+		"extension-decision": data.Can.DecideExtension, "comment": data.Can.Comment, "attach": data.Can.Attach,
+		"dispatch": data.Can.Dispatch}; form.Error != "" && !shown[form.Action] {
 		data.Orphan = form.Error
 	}
 	data.MinDate = calendar.DateOf(t.DueAt).AddDays(1).String()
@@ -178,6 +185,18 @@ func (p *Pages) showTask(w http.ResponseWriter, r *http.Request, u domain.User, 
 	for _, c := range d.Contributions {
 		data.Contributions = append(data.Contributions, contributionRow{Department: n.org(c.Department), Body: c.Body, Author: c.Author, At: c.At})
 	}
+	if data.Comments, err = p.tasks.Comments(ctx, u, id); err != nil {
+		p.taskRefused(w, r, u, err)
+		return
+	}
+	files, err := p.tasks.Attachments(ctx, u, id)
+	if err != nil {
+		p.taskRefused(w, r, u, err)
+		return
+	}
+	for _, a := range files {
+		data.Attachments = append(data.Attachments, attachmentOf(v, a))
+	}
 	v.Data = data
 	p.render(w, r, status, "task", v)
 }
@@ -196,6 +215,9 @@ func canOn(t domain.Task, u domain.User) taskCan {
 		Return:           manage && t.Status == domain.TaskSubmitted,
 		Cancel:           manage && (working || t.Status == domain.TaskSubmitted),
 		DecideExtension:  manage && working && t.Extension != nil,
+		Comment:          true, // anyone who sees the task
+		Attach:           manage || lead || co,
+		Dispatch:         leadLiaison(t, u) && working,
 	}
 }
 
@@ -289,6 +311,7 @@ type actionSpec struct {
 }
 
 func leadHandler(t domain.Task, u domain.User) bool { return domain.CanHandle(u, t.Lead) }
+func leadLiaison(t domain.Task, u domain.User) bool { return u.HasFor(domain.RoleLiaison, t.Lead) }
 func office(t domain.Task, u domain.User) bool      { return t.CanManage(u) }
 func coHandler(t domain.Task, u domain.User) bool {
 	return slices.ContainsFunc(t.Co, func(c domain.Code) bool { return domain.CanHandle(u, c) })
@@ -345,6 +368,10 @@ var taskActions = map[string]actionSpec{
 		return func(a workflows.Action) any {
 			return workflows.ContributeRequest{Action: a, Department: dept, Body: body}
 		}, nil
+	}},
+	"dispatch": {workflows.UpdateDispatch, leadLiaison, func(_ *Pages, r *http.Request, _ domain.Task, _ domain.User) (func(workflows.Action) any, error) {
+		member := domain.NormaliseUsername(r.PostForm.Get("member"))
+		return func(a workflows.Action) any { return workflows.DispatchRequest{Action: a, Member: member} }, nil
 	}},
 	"return": {workflows.UpdateReturn, office, reason("reason")},
 	"accept": {workflows.UpdateAccept, office, reason("note")},

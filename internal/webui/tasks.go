@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"lianxi/internal/auth"
 	"lianxi/internal/calendar"
 	"lianxi/internal/domain"
 	"lianxi/internal/i18n"
@@ -24,6 +25,11 @@ type Tasks interface {
 	List(ctx context.Context, actor domain.User, f postgres.TaskFilter, after postgres.TaskCursor, limit int) ([]domain.Task, error)
 	Details(ctx context.Context, actor domain.User, id int64) (tasks.Details, error)
 	Act(ctx context.Context, actor domain.User, onBehalfOf string, id int64, update string, build func(workflows.Action) any) (domain.Task, error)
+	Comment(ctx context.Context, actor domain.User, id int64, body string, meta auth.Meta) (domain.Comment, error)
+	Comments(ctx context.Context, actor domain.User, id int64) ([]domain.Comment, error)
+	Attach(ctx context.Context, actor domain.User, id int64, name string, data []byte, meta auth.Meta) (domain.Attachment, error)
+	Attachments(ctx context.Context, actor domain.User, id int64) ([]domain.Attachment, error)
+	Attachment(ctx context.Context, actor domain.User, taskID, id int64) (domain.Attachment, []byte, error)
 }
 
 // Ledger is what the ledger page needs of storage (postgres.Store).

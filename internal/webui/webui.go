@@ -131,6 +131,9 @@ func (p *Pages) Routes(r chi.Router) {
 
 		r.Get("/tasks", p.inbox)
 		r.Get("/tasks/{id}", p.task)
+		r.Post("/tasks/{id}/comments", p.taskComment)
+		r.Post("/tasks/{id}/attachments", p.taskAttach)
+		r.Get("/tasks/{id}/attachments/{attachment}", p.taskAttachment)
 		r.Post("/tasks/{id}/{action}", p.taskAction)
 		r.Get("/board", p.board)
 		r.Get("/notifications", p.notificationsPage)

@@ -2,6 +2,10 @@ package webtest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"lianxi/internal/auth"
 	"lianxi/internal/calendar"
 	"lianxi/internal/domain"
 	"lianxi/internal/postgres"
@@ -30,7 +35,16 @@ type FakeTasks struct {
 	tasks    map[int64]domain.Task
 	history  map[int64][]domain.TaskEvent
 	contribs map[int64][]domain.Contribution
+	comments map[int64][]domain.Comment
+	files    map[int64][]storedFile
+	nextFile int64
 	acts     []string
+}
+
+// storedFile is an attachment with its content.
+type storedFile struct {
+	domain.Attachment
+	data []byte
 }
 
 // NewFakeTasks returns an empty fake; dir names departments in the
@@ -40,7 +54,7 @@ func NewFakeTasks(dir *FakeDirectory, now func() time.Time) *FakeTasks {
 		now = time.Now
 	}
 	return &FakeTasks{dir: dir, now: now, tasks: map[int64]domain.Task{}, history: map[int64][]domain.TaskEvent{},
-		contribs: map[int64][]domain.Contribution{}}
+		contribs: map[int64][]domain.Contribution{}, comments: map[int64][]domain.Comment{}, files: map[int64][]storedFile{}}
 }
 
 // Add stores a task as an office would have assigned it and returns it with
@@ -277,6 +291,18 @@ func (f *FakeTasks) Act(ctx context.Context, actor domain.User, onBehalfOf strin
 				detail["department"] = r.Department
 			}
 		}
+	case workflows.DispatchRequest:
+		liaison := func(u domain.User) bool { return u.HasFor(domain.RoleLiaison, t.Lead) }
+		if err = check(liaison, working...); err == nil {
+			var v domain.Validation
+			v.Check(r.Member != "", "member", "validation.required", nil)
+			if err = v.Err(); err == nil {
+				t.AssignedTo, detail["member"] = r.Member, r.Member
+				if t.Status == domain.TaskOpen {
+					t.Status = domain.TaskInProgress
+				}
+			}
+		}
 	case workflows.ReasonRequest:
 		switch update {
 		case workflows.UpdateReturn:
@@ -347,6 +373,105 @@ func (f *FakeTasks) Act(ctx context.Context, actor domain.User, onBehalfOf strin
 	f.history[id] = append(f.history[id], domain.TaskEvent{At: now, Actor: actor.Username, Kind: kind, Detail: detail})
 	f.acts = append(f.acts, update+" "+strconv.FormatInt(id, 10)+" "+actor.Username)
 	return t, nil
+}
+
+// Comment implements webui.Tasks with the service's checks.
+func (f *FakeTasks) Comment(ctx context.Context, actor domain.User, id int64, body string, _ auth.Meta) (domain.Comment, error) {
+	if _, err := f.Get(ctx, actor, id); err != nil {
+		return domain.Comment{}, err
+	}
+	var v domain.Validation
+	trimmed := strings.TrimSpace(body)
+	v.Check(trimmed != "", "body", "validation.required", nil)
+	v.Check(utf8.RuneCountInString(body) <= 5000, "body", "validation.too_long", map[string]any{"max": 5000})
+	if err := v.Err(); err != nil {
+		return domain.Comment{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := domain.Comment{ID: int64(len(f.comments[id]) + 1), Author: actor.Username, Body: trimmed, At: f.now()}
+	f.comments[id] = append(f.comments[id], c)
+	return c, nil
+}
+
+// Comments implements webui.Tasks.
+func (f *FakeTasks) Comments(ctx context.Context, actor domain.User, id int64) ([]domain.Comment, error) {
+	if _, err := f.Get(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.comments[id]), nil
+}
+
+// fileTypes are the files the fake accepts: the type served and what the
+// content must sniff as, a few of the service's.
+var fileTypes = map[string]struct{ serve, sniff string }{
+	".pdf": {"application/pdf", "application/pdf"},
+	".png": {"image/png", "image/png"},
+	".txt": {"text/plain; charset=utf-8", "text/plain; charset=utf-8"},
+}
+
+// Attach implements webui.Tasks with the service's checks of who may, the
+// name, the type, the size and the content.
+func (f *FakeTasks) Attach(ctx context.Context, actor domain.User, id int64, name string, data []byte, _ auth.Meta) (domain.Attachment, error) {
+	t, err := f.Get(ctx, actor, id)
+	if err != nil {
+		return domain.Attachment{}, err
+	}
+	if !t.CanManage(actor) && !domain.CanHandle(actor, t.Lead) && !slices.ContainsFunc(t.Co, func(c domain.Code) bool { return domain.CanHandle(actor, c) }) {
+		return domain.Attachment{}, domain.Forbidden()
+	}
+	var v domain.Validation
+	name = strings.TrimSpace(filepath.Base(strings.ReplaceAll(name, "\\", "/")))
+	ft, known := fileTypes[strings.ToLower(filepath.Ext(name))]
+	v.Check(name != "" && name != "." && utf8.RuneCountInString(name) <= 200, "file", "validation.file_name", nil)
+	v.Check(known, "file", "validation.file_type", map[string]any{"types": "pdf, png, txt"})
+	v.Check(len(data) > 0, "file", "validation.required", nil)
+	v.Check(len(data) <= postgres.MaxAttachmentBytes, "file", "validation.file_too_large", map[string]any{"max_mb": postgres.MaxAttachmentBytes >> 20})
+	if known && len(data) > 0 && !v.Has("file") {
+		v.Check(http.DetectContentType(data) == ft.sniff, "file", "validation.file_content", nil)
+	}
+	if err := v.Err(); err != nil {
+		return domain.Attachment{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.nextFile++
+	sum := sha256.Sum256(data)
+	a := domain.Attachment{ID: f.nextFile, TaskID: id, Name: name, ContentType: ft.serve, Size: len(data),
+		SHA256: hex.EncodeToString(sum[:]), UploadedBy: actor.Username, At: f.now()}
+	f.files[id] = append(f.files[id], storedFile{Attachment: a, data: slices.Clone(data)})
+	return a, nil
+}
+
+// Attachments implements webui.Tasks.
+func (f *FakeTasks) Attachments(ctx context.Context, actor domain.User, id int64) ([]domain.Attachment, error) {
+	if _, err := f.Get(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []domain.Attachment
+	for _, s := range f.files[id] {
+		out = append(out, s.Attachment)
+	}
+	return out, nil
+}
+
+// Attachment implements webui.Tasks.
+func (f *FakeTasks) Attachment(ctx context.Context, actor domain.User, taskID, id int64) (domain.Attachment, []byte, error) {
+	if _, err := f.Get(ctx, actor, taskID); err != nil {
+		return domain.Attachment{}, nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, s := range f.files[taskID] {
+		if s.ID == id {
+			return s.Attachment, slices.Clone(s.data), nil
+		}
+	}
+	return domain.Attachment{}, nil, domain.NotFound("attachment", strconv.FormatInt(id, 10))
 }
 
 // text checks a reason or a contribution as the workflow does.
