@@ -315,6 +315,9 @@ func (s *Store) UseAPIToken(ctx context.Context, tokenHash []byte, at time.Time)
 // address, this one included. A good sign-in clears its username's count.
 func (s *Store) RecordLoginAttempt(ctx context.Context, username, ip string, at, since time.Time) (byUser, byIP int64, err error) {
 	err = s.inTx(ctx, func(q *sqlcgen.Queries) error {
+		if err := q.LockLoginAttempts(ctx, username); err != nil {
+			return err
+		}
 		if err := q.InsertLoginFailure(ctx, sqlcgen.InsertLoginFailureParams{Username: username, Ip: ip, At: tstz(at)}); err != nil {
 			return err
 		}

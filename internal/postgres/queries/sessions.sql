@@ -43,3 +43,8 @@ DELETE FROM login_failures WHERE username = $1;
 
 -- name: DeleteOldLoginFailures :execrows
 DELETE FROM login_failures WHERE at < $1;
+
+-- name: LockLoginAttempts :exec
+-- Attempts on one username are counted one at a time, so parallel guesses
+-- each see the ones before them.
+SELECT pg_advisory_xact_lock(hashtextextended('login:' || @username::text, 0));

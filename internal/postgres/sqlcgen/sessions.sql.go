@@ -200,6 +200,17 @@ func (q *Queries) InsertLoginFailure(ctx context.Context, arg InsertLoginFailure
 	return err
 }
 
+const lockLoginAttempts = `-- name: LockLoginAttempts :exec
+SELECT pg_advisory_xact_lock(hashtextextended('login:' || $1::text, 0))
+`
+
+// Attempts on one username are counted one at a time, so parallel guesses
+// each see the ones before them.
+func (q *Queries) LockLoginAttempts(ctx context.Context, username string) error {
+	_, err := q.db.Exec(ctx, lockLoginAttempts, username)
+	return err
+}
+
 const revokeUserTokens = `-- name: RevokeUserTokens :exec
 UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL
 `
