@@ -176,26 +176,13 @@ func (a *api) getTask(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	t, err := a.Tasks.Get(r.Context(), u, id)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
 	d, err := a.Tasks.Details(r.Context(), u, id)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	out := toTaskJSON(t, time.Now())
-	out.History, out.Contributions = d.History, d.Contributions
-	if out.Comments, err = a.Tasks.Comments(r.Context(), u, id); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if out.Attachments, err = a.Tasks.Attachments(r.Context(), u, id); err != nil {
-		a.fail(w, r, err)
-		return
-	}
+	out := toTaskJSON(d.Task, time.Now())
+	out.History, out.Contributions, out.Comments, out.Attachments = d.History, d.Contributions, d.Comments, d.Attachments
 	writeJSON(w, http.StatusOK, out)
 }
 

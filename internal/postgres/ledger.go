@@ -72,16 +72,8 @@ func (s *Store) LedgerStats(ctx context.Context, f TaskFilter, v Viewer) ([]Depa
 	}
 	p := sqlcgen.LedgerStatsParams{Now: tstz(f.Now), Committee: ntext(f.Committee), Department: ntext(f.Department),
 		Status: ntext(string(f.Status)), SourceKind: ntext(f.SourceKind), SourceID: ntext(f.SourceID), OverdueOnly: f.Overdue,
-		DueFrom: tstz(f.DueFrom), DueTo: tstz(f.DueTo), SeeAll: v.All, Committees: v.Committees, Departments: v.Departments}
-	if f.Text != "" {
-		p.TextPattern = ntext(likePattern(f.Text))
-	}
-	if p.Committees == nil {
-		p.Committees = []string{}
-	}
-	if p.Departments == nil {
-		p.Departments = []string{}
-	}
+		DueFrom: tstz(f.DueFrom), DueTo: tstz(f.DueTo), TextPattern: f.textPattern(), SeeAll: v.All,
+		Committees: orEmpty(v.Committees), Departments: orEmpty(v.Departments)}
 	var rows []sqlcgen.LedgerStatsRow
 	err := s.inTx(ctx, func(q *sqlcgen.Queries) error {
 		if err := q.SerialPlans(ctx); err != nil {

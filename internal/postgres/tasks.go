@@ -175,6 +175,23 @@ func ViewerOf(u domain.User) Viewer {
 
 func ntext(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }
 
+// textPattern is the filter's search text as an ILIKE pattern, or NULL.
+func (f TaskFilter) textPattern() pgtype.Text {
+	if f.Text == "" {
+		return pgtype.Text{}
+	}
+	return ntext(likePattern(f.Text))
+}
+
+// orEmpty turns a nil list into an empty one, so the queries' array
+// parameters are never NULL.
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
 // likePattern escapes a search text for ILIKE.
 func likePattern(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
@@ -186,19 +203,11 @@ func likePattern(s string) string {
 func (s *Store) ListTasks(ctx context.Context, f TaskFilter, v Viewer, after TaskCursor, limit int) ([]domain.Task, error) {
 	p := sqlcgen.ListTasksParams{Committee: ntext(f.Committee), Department: ntext(f.Department), Status: ntext(string(f.Status)),
 		SourceKind: ntext(f.SourceKind), SourceID: ntext(f.SourceID), Overdue: f.Overdue, Now: tstz(f.Now),
-		DueFrom: tstz(f.DueFrom), DueTo: tstz(f.DueTo), SeeAll: v.All, Committees: v.Committees, Departments: v.Departments,
+		DueFrom: tstz(f.DueFrom), DueTo: tstz(f.DueTo), TextPattern: f.textPattern(), SeeAll: v.All,
+		Committees: orEmpty(v.Committees), Departments: orEmpty(v.Departments),
 		AfterDue: pgtype.Timestamptz{Time: after.DueAt, Valid: true, InfinityModifier: pgtype.NegativeInfinity}, AfterID: after.ID, Lim: int32(limit)}
 	if !after.DueAt.IsZero() {
 		p.AfterDue.InfinityModifier = pgtype.Finite
-	}
-	if f.Text != "" {
-		p.TextPattern = ntext(likePattern(f.Text))
-	}
-	if p.Committees == nil {
-		p.Committees = []string{}
-	}
-	if p.Departments == nil {
-		p.Departments = []string{}
 	}
 	if !v.All && len(v.Committees) == 0 && len(v.Departments) == 1 && (f.Department == "" || f.Department == v.Departments[0]) {
 		// The usual inbox: one department's people. Page through that

@@ -113,6 +113,11 @@ func (s *Service) Get(ctx context.Context, actor domain.User, id int64) (domain.
 	if err != nil {
 		return domain.Task{}, err
 	}
+	return s.visible(ctx, actor, id)
+}
+
+// visible is Get for an actor whose inherited roles are already known.
+func (s *Service) visible(ctx context.Context, actor domain.User, id int64) (domain.Task, error) {
 	t, err := s.store.GetTask(ctx, id)
 	if err != nil {
 		return domain.Task{}, err
@@ -133,23 +138,35 @@ func (s *Service) List(ctx context.Context, actor domain.User, f postgres.TaskFi
 	return s.store.ListTasks(ctx, f, postgres.ViewerOf(actor), after, limit)
 }
 
-// Details is a task's history and co-handling contributions.
+// Details is everything a task's page shows: the task, its history, the
+// co-handling contributions, comments and files.
 type Details struct {
+	Task          domain.Task
 	History       []domain.TaskEvent
 	Contributions []domain.Contribution
+	Comments      []domain.Comment
+	Attachments   []domain.Attachment
 }
 
-// Details returns a visible task's history and contributions.
+// Details returns a visible task with its history, contributions, comments
+// and files, checking visibility once.
 func (s *Service) Details(ctx context.Context, actor domain.User, id int64) (Details, error) {
-	if _, err := s.Get(ctx, actor, id); err != nil {
-		return Details{}, err
-	}
-	h, err := s.store.TaskHistory(ctx, id)
+	t, err := s.Get(ctx, actor, id)
 	if err != nil {
 		return Details{}, err
 	}
-	c, err := s.store.TaskContributions(ctx, id)
-	return Details{History: h, Contributions: c}, err
+	d := Details{Task: t}
+	if d.History, err = s.store.TaskHistory(ctx, id); err != nil {
+		return Details{}, err
+	}
+	if d.Contributions, err = s.store.TaskContributions(ctx, id); err != nil {
+		return Details{}, err
+	}
+	if d.Comments, err = s.store.Comments(ctx, id); err != nil {
+		return Details{}, err
+	}
+	d.Attachments, err = s.store.Attachments(ctx, id)
+	return d, err
 }
 
 // authority returns the Action an actor takes: under their own authority,
@@ -224,7 +241,7 @@ func (s *Service) Act(ctx context.Context, actor domain.User, onBehalfOf string,
 	if err != nil {
 		return domain.Task{}, err
 	}
-	t, err := s.Get(ctx, a.Actor, id)
+	t, err := s.visible(ctx, a.Actor, id)
 	if err != nil {
 		return domain.Task{}, err
 	}
@@ -270,14 +287,6 @@ func (s *Service) Comment(ctx context.Context, actor domain.User, id int64, body
 		return domain.Comment{}, err
 	}
 	return s.store.AddComment(ctx, id, actor.Username, trimmed, meta.Record(actor.Username, "task.comment", "task:"+strconv.FormatInt(id, 10), domain.AuditOK))
-}
-
-// Comments lists a visible task's remarks.
-func (s *Service) Comments(ctx context.Context, actor domain.User, id int64) ([]domain.Comment, error) {
-	if _, err := s.Get(ctx, actor, id); err != nil {
-		return nil, err
-	}
-	return s.store.Comments(ctx, id)
 }
 
 // fileTypes are the files a task accepts, by extension: the type stored
@@ -329,14 +338,6 @@ func (s *Service) Attach(ctx context.Context, actor domain.User, id int64, name 
 	}
 	return s.store.AddAttachment(ctx, domain.Attachment{TaskID: id, Name: name, ContentType: ft.serve, UploadedBy: actor.Username}, data,
 		meta.Record(actor.Username, "task.attach", "task:"+strconv.FormatInt(id, 10), domain.AuditOK))
-}
-
-// Attachments lists a visible task's files.
-func (s *Service) Attachments(ctx context.Context, actor domain.User, id int64) ([]domain.Attachment, error) {
-	if _, err := s.Get(ctx, actor, id); err != nil {
-		return nil, err
-	}
-	return s.store.Attachments(ctx, id)
 }
 
 // Attachment returns a visible task's file with its content.

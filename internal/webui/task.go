@@ -126,16 +126,12 @@ func (p *Pages) taskRefused(w http.ResponseWriter, r *http.Request, u domain.Use
 // after a successful one says which).
 func (p *Pages) showTask(w http.ResponseWriter, r *http.Request, u domain.User, id int64, status int, form taskForm, done string) {
 	ctx := r.Context()
-	t, err := p.tasks.Get(ctx, u, id)
-	if err != nil {
-		p.taskRefused(w, r, u, err)
-		return
-	}
 	d, err := p.tasks.Details(ctx, u, id)
 	if err != nil {
 		p.taskRefused(w, r, u, err)
 		return
 	}
+	t := d.Task
 	v := p.newView(r, "page.task.title", "inbox")
 	if !v.Menu.Inbox {
 		v.Nav = "board" // an office's way to its tasks
@@ -185,16 +181,8 @@ func (p *Pages) showTask(w http.ResponseWriter, r *http.Request, u domain.User, 
 	for _, c := range d.Contributions {
 		data.Contributions = append(data.Contributions, contributionRow{Department: n.org(c.Department), Body: c.Body, Author: c.Author, At: c.At})
 	}
-	if data.Comments, err = p.tasks.Comments(ctx, u, id); err != nil {
-		p.taskRefused(w, r, u, err)
-		return
-	}
-	files, err := p.tasks.Attachments(ctx, u, id)
-	if err != nil {
-		p.taskRefused(w, r, u, err)
-		return
-	}
-	for _, a := range files {
+	data.Comments = d.Comments
+	for _, a := range d.Attachments {
 		data.Attachments = append(data.Attachments, attachmentOf(v, a))
 	}
 	v.Data = data

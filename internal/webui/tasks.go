@@ -26,9 +26,7 @@ type Tasks interface {
 	Details(ctx context.Context, actor domain.User, id int64) (tasks.Details, error)
 	Act(ctx context.Context, actor domain.User, onBehalfOf string, id int64, update string, build func(workflows.Action) any) (domain.Task, error)
 	Comment(ctx context.Context, actor domain.User, id int64, body string, meta auth.Meta) (domain.Comment, error)
-	Comments(ctx context.Context, actor domain.User, id int64) ([]domain.Comment, error)
 	Attach(ctx context.Context, actor domain.User, id int64, name string, data []byte, meta auth.Meta) (domain.Attachment, error)
-	Attachments(ctx context.Context, actor domain.User, id int64) ([]domain.Attachment, error)
 	Attachment(ctx context.Context, actor domain.User, taskID, id int64) (domain.Attachment, []byte, error)
 }
 

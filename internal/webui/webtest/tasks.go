@@ -189,12 +189,18 @@ func (f *FakeTasks) List(_ context.Context, actor domain.User, flt postgres.Task
 
 // Details implements webui.Tasks.
 func (f *FakeTasks) Details(ctx context.Context, actor domain.User, id int64) (tasks.Details, error) {
-	if _, err := f.Get(ctx, actor, id); err != nil {
+	t, err := f.Get(ctx, actor, id)
+	if err != nil {
 		return tasks.Details{}, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return tasks.Details{History: slices.Clone(f.history[id]), Contributions: slices.Clone(f.contribs[id])}, nil
+	d := tasks.Details{Task: t, History: slices.Clone(f.history[id]), Contributions: slices.Clone(f.contribs[id]),
+		Comments: slices.Clone(f.comments[id])}
+	for _, s := range f.files[id] {
+		d.Attachments = append(d.Attachments, s.Attachment)
+	}
+	return d, nil
 }
 
 // LedgerStats implements webui.Ledger over the same tasks.
@@ -394,16 +400,6 @@ func (f *FakeTasks) Comment(ctx context.Context, actor domain.User, id int64, bo
 	return c, nil
 }
 
-// Comments implements webui.Tasks.
-func (f *FakeTasks) Comments(ctx context.Context, actor domain.User, id int64) ([]domain.Comment, error) {
-	if _, err := f.Get(ctx, actor, id); err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.comments[id]), nil
-}
-
 // fileTypes are the files the fake accepts: the type served and what the
 // content must sniff as, a few of the service's.
 var fileTypes = map[string]struct{ serve, sniff string }{
@@ -443,20 +439,6 @@ func (f *FakeTasks) Attach(ctx context.Context, actor domain.User, id int64, nam
 		SHA256: hex.EncodeToString(sum[:]), UploadedBy: actor.Username, At: f.now()}
 	f.files[id] = append(f.files[id], storedFile{Attachment: a, data: slices.Clone(data)})
 	return a, nil
-}
-
-// Attachments implements webui.Tasks.
-func (f *FakeTasks) Attachments(ctx context.Context, actor domain.User, id int64) ([]domain.Attachment, error) {
-	if _, err := f.Get(ctx, actor, id); err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []domain.Attachment
-	for _, s := range f.files[id] {
-		out = append(out, s.Attachment)
-	}
-	return out, nil
 }
 
 // Attachment implements webui.Tasks.
