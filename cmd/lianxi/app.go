@@ -149,12 +149,13 @@ func publicURL(cfg *Config) string {
 
 // webServer builds the HTTP server: API, pages, health and metrics.
 func webServer(cfg *Config, store *postgres.Store, authSvc *auth.Service, tc client.Client, reg *prometheus.Registry, log *slog.Logger) (*http.Server, error) {
-	pages, err := webui.New(webui.Deps{Auth: authSvc, Directory: store, Tasks: tasks.New(store, tc, nil), Ledger: store, Calendar: store, Notes: store, Log: log})
+	taskSvc := tasks.New(store, tc, nil)
+	pages, err := webui.New(webui.Deps{Auth: authSvc, Directory: store, Tasks: taskSvc, Ledger: store, Calendar: store, Notes: store, Log: log})
 	if err != nil {
 		return nil, err
 	}
 	h := httpapi.Router(httpapi.Deps{
-		Store: store, Auth: authSvc, Tasks: tasks.New(store, tc, nil), Registry: reg, Log: log, Version: version,
+		Store: store, Auth: authSvc, Tasks: taskSvc, Registry: reg, Log: log, Version: version,
 		Pages: pages.Routes, PageNotFound: pages.NotFound,
 		Ready: []httpapi.Check{
 			{Name: "postgres", Check: store.Ping},

@@ -112,40 +112,18 @@ func (s *Store) Notice(ctx context.Context, id int64) (Notice, error) {
 // address when they gave one.
 func (s *Store) Recipients(ctx context.Context, n Notice) ([]Recipient, error) {
 	var out []Recipient
-	add := func(id int64, username, name string) error {
-		r := Recipient{UserID: id, Username: username, DisplayName: name}
-		cs, err := s.q.GetChannelSettings(ctx, sqlcgen.GetChannelSettingsParams{OwnerKind: "user", Owner: username})
-		if err == nil {
-			r.Email = cs.Email
-		} else if !errors.Is(err, pgx.ErrNoRows) {
-			return err
-		}
-		out = append(out, r)
-		return nil
-	}
-	switch n.Audience {
-	case reminder.Department:
+	if n.Audience == reminder.Department {
 		rows, err := s.q.DepartmentRecipients(ctx, append([]string{n.Lead}, n.Co...))
-		if err != nil {
-			return nil, err
-		}
 		for _, r := range rows {
-			if err := add(r.ID, r.Username, r.DisplayName); err != nil {
-				return nil, err
-			}
+			out = append(out, Recipient{UserID: r.ID, Username: r.Username, DisplayName: r.DisplayName, Email: r.Email})
 		}
-	default:
-		rows, err := s.q.CommitteeRecipients(ctx, sqlcgen.CommitteeRecipientsParams{Committee: n.Committee, Role: n.Audience})
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range rows {
-			if err := add(r.ID, r.Username, r.DisplayName); err != nil {
-				return nil, err
-			}
-		}
+		return out, err
 	}
-	return out, nil
+	rows, err := s.q.CommitteeRecipients(ctx, sqlcgen.CommitteeRecipientsParams{Committee: n.Committee, Role: n.Audience})
+	for _, r := range rows {
+		out = append(out, Recipient{UserID: r.ID, Username: r.Username, DisplayName: r.DisplayName, Email: r.Email})
+	}
+	return out, err
 }
 
 // DepartmentWebhooks returns the webhook of each department a notice

@@ -30,13 +30,18 @@ WHERE o.id = $1;
 UPDATE outbox SET dispatched_at = $2 WHERE id = $1 AND dispatched_at IS NULL;
 
 -- name: DepartmentRecipients :many
--- The people who act for departments: liaisons and members, enabled.
-SELECT DISTINCT u.id, u.username, u.display_name FROM users u JOIN user_roles r ON r.user_id = u.id
+-- The people who act for departments: liaisons and members, enabled, with
+-- the e-mail address they gave, if any.
+SELECT DISTINCT u.id, u.username, u.display_name, coalesce(c.email, '')::text AS email
+FROM users u JOIN user_roles r ON r.user_id = u.id
+LEFT JOIN channel_settings c ON c.owner_kind = 'user' AND c.owner = u.username
 WHERE r.org_code = ANY(@orgs::text[]) AND r.role IN ('liaison', 'member') AND u.disabled_at IS NULL
 ORDER BY u.id;
 
 -- name: CommitteeRecipients :many
-SELECT DISTINCT u.id, u.username, u.display_name FROM users u JOIN user_roles r ON r.user_id = u.id
+SELECT DISTINCT u.id, u.username, u.display_name, coalesce(c.email, '')::text AS email
+FROM users u JOIN user_roles r ON r.user_id = u.id
+LEFT JOIN channel_settings c ON c.owner_kind = 'user' AND c.owner = u.username
 WHERE r.committee_code = @committee AND r.role = @role AND u.disabled_at IS NULL
 ORDER BY u.id;
 

@@ -12,7 +12,9 @@ import (
 )
 
 const committeeRecipients = `-- name: CommitteeRecipients :many
-SELECT DISTINCT u.id, u.username, u.display_name FROM users u JOIN user_roles r ON r.user_id = u.id
+SELECT DISTINCT u.id, u.username, u.display_name, coalesce(c.email, '')::text AS email
+FROM users u JOIN user_roles r ON r.user_id = u.id
+LEFT JOIN channel_settings c ON c.owner_kind = 'user' AND c.owner = u.username
 WHERE r.committee_code = $1 AND r.role = $2 AND u.disabled_at IS NULL
 ORDER BY u.id
 `
@@ -26,6 +28,7 @@ type CommitteeRecipientsRow struct {
 	ID          int64
 	Username    string
 	DisplayName string
+	Email       string
 }
 
 func (q *Queries) CommitteeRecipients(ctx context.Context, arg CommitteeRecipientsParams) ([]CommitteeRecipientsRow, error) {
@@ -37,7 +40,12 @@ func (q *Queries) CommitteeRecipients(ctx context.Context, arg CommitteeRecipien
 	items := []CommitteeRecipientsRow{}
 	for rows.Next() {
 		var i CommitteeRecipientsRow
-		if err := rows.Scan(&i.ID, &i.Username, &i.DisplayName); err != nil {
+		if err := rows.Scan(
+			&i.ID,
+			&i.Username,
+			&i.DisplayName,
+			&i.Email,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -60,7 +68,9 @@ func (q *Queries) CountUnread(ctx context.Context, userID int64) (int64, error) 
 }
 
 const departmentRecipients = `-- name: DepartmentRecipients :many
-SELECT DISTINCT u.id, u.username, u.display_name FROM users u JOIN user_roles r ON r.user_id = u.id
+SELECT DISTINCT u.id, u.username, u.display_name, coalesce(c.email, '')::text AS email
+FROM users u JOIN user_roles r ON r.user_id = u.id
+LEFT JOIN channel_settings c ON c.owner_kind = 'user' AND c.owner = u.username
 WHERE r.org_code = ANY($1::text[]) AND r.role IN ('liaison', 'member') AND u.disabled_at IS NULL
 ORDER BY u.id
 `
@@ -69,9 +79,11 @@ type DepartmentRecipientsRow struct {
 	ID          int64
 	Username    string
 	DisplayName string
+	Email       string
 }
 
-// The people who act for departments: liaisons and members, enabled.
+// The people who act for departments: liaisons and members, enabled, with
+// the e-mail address they gave, if any.
 func (q *Queries) DepartmentRecipients(ctx context.Context, orgs []string) ([]DepartmentRecipientsRow, error) {
 	rows, err := q.db.Query(ctx, departmentRecipients, orgs)
 	if err != nil {
@@ -81,7 +93,12 @@ func (q *Queries) DepartmentRecipients(ctx context.Context, orgs []string) ([]De
 	items := []DepartmentRecipientsRow{}
 	for rows.Next() {
 		var i DepartmentRecipientsRow
-		if err := rows.Scan(&i.ID, &i.Username, &i.DisplayName); err != nil {
+		if err := rows.Scan(
+			&i.ID,
+			&i.Username,
+			&i.DisplayName,
+			&i.Email,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
