@@ -27,7 +27,33 @@ const (
 	UpdateCancel           = "cancel"
 	UpdateDispatch         = "dispatch"
 	QueryTask              = "task"
+	// SignalProcessCommand carries a process's decision for its task.
+	SignalProcessCommand = "process-command"
+	// SignalTaskChanged tells a process its task changed status.
+	SignalTaskChanged = "task-changed"
 )
+
+// SystemActor is who acts when a process, not a person, changes a task.
+const SystemActor = "system"
+
+// ProcessCommand is what a process decides for one of its tasks: withdraw
+// it, or give it a later due time.
+type ProcessCommand struct {
+	Withdraw bool      `json:"withdraw,omitempty"`
+	DueAt    time.Time `json:"due_at,omitzero"`
+	Reason   string    `json:"reason,omitempty"`
+}
+
+// TaskNotice tells a process that one of its tasks changed status, with
+// the values submitted.
+type TaskNotice struct {
+	TaskID int64             `json:"task_id"`
+	Kind   domain.TaskKind   `json:"kind"`
+	Lead   domain.Code       `json:"lead"`
+	Status domain.TaskStatus `json:"status"`
+	Values map[string]any    `json:"values,omitempty"`
+	At     time.Time         `json:"at"`
+}
 
 // TaskID is the workflow id of a task.
 func TaskID(id int64) string { return "task:" + strconv.FormatInt(id, 10) }
@@ -214,6 +240,9 @@ func (w *taskState) run(ctx workflow.Context) (TaskResult, error) {
 	if err := workflow.SetQueryHandler(ctx, QueryTask, func() (domain.Task, error) { return w.task, nil }); err != nil {
 		return TaskResult{}, err
 	}
+	if w.task.FromProcess() {
+		workflow.Go(ctx, w.processCommands)
+	}
 	err := workflow.Await(ctx, func() bool {
 		return w.task.Status.Closed() || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
 	})
@@ -253,7 +282,7 @@ func (w *taskState) validateSubmit(ctx workflow.Context, r SubmitRequest) error 
 	if err := w.check(r.Action, w.leadHandler, domain.TaskOpen, domain.TaskInProgress); err != nil {
 		return err
 	}
-	return refuse(domain.ValidateValues(w.task.Form, r.Values))
+	return refuse(w.task.ValidateSubmission(r.Values))
 }
 
 func (w *taskState) validateContribute(ctx workflow.Context, r ContributeRequest) error {
@@ -342,10 +371,16 @@ func checkText(field, s string, minLen, maxLen int) error {
 	return v.Err()
 }
 
+// updateKey keys the change an update makes: the workflow's and the
+// update's ids.
+func updateKey(ctx workflow.Context) string {
+	return workflow.GetInfo(ctx).WorkflowExecution.ID + ":" + workflow.GetCurrentUpdateInfo(ctx).ID
+}
+
 // record persists a change decided by a handler, then applies it to the
-// state. The update's id keys the change, so a retried activity records it
-// once.
-func (w *taskState) record(ctx workflow.Context, a Action, action string, next domain.Task, detail map[string]any, contribution *domain.Contribution) (domain.Task, error) {
+// state. key (the update's, or the process command's) keys the change, so a
+// retried activity records it once.
+func (w *taskState) record(ctx workflow.Context, key string, a Action, action string, next domain.Task, detail map[string]any, contribution *domain.Contribution) (domain.Task, error) {
 	w.busy = true
 	defer func() { w.busy = false }()
 	now := workflow.Now(ctx)
@@ -355,7 +390,7 @@ func (w *taskState) record(ctx workflow.Context, a Action, action string, next d
 		actor, onBehalfOf = a.Deputy, a.Actor.Username
 	}
 	change := domain.TaskChange{
-		Key:    workflow.GetInfo(ctx).WorkflowExecution.ID + ":" + workflow.GetCurrentUpdateInfo(ctx).ID,
+		Key:    key,
 		TaskID: w.task.ID, Status: next.Status, Values: next.Values, DueAt: next.DueAt, Extension: next.Extension,
 		AssignedTo: next.AssignedTo, SubmittedAt: next.SubmittedAt, At: now, Contribution: contribution,
 		Event: domain.TaskEvent{At: now, Actor: actor, OnBehalfOf: onBehalfOf, Kind: action, Detail: detail},
@@ -373,39 +408,89 @@ func (w *taskState) record(ctx workflow.Context, a Action, action string, next d
 		return w.task, err
 	}
 	next.UpdatedAt = now
+	statusChanged := next.Status != w.task.Status
 	w.task = next
+	if statusChanged {
+		w.tellSource(ctx)
+	}
 	return w.task, nil
+}
+
+// tellSource signals the process that created the task (a meeting cycle)
+// that the task's status changed. A process that has ended no longer
+// listens; that is not the task's failure.
+func (w *taskState) tellSource(ctx workflow.Context) {
+	if !w.task.FromProcess() {
+		return
+	}
+	n := TaskNotice{TaskID: w.task.ID, Kind: w.task.Kind, Lead: w.task.Lead, Status: w.task.Status, Values: w.task.Values, At: w.task.UpdatedAt}
+	_ = workflow.SignalExternalWorkflow(ctx, w.task.Source.ID, "", SignalTaskChanged, n).Get(ctx, nil)
+}
+
+// processCommands carries out what the task's process decides for it: a
+// task withdrawn (the agenda call closed without it) or given a later due
+// time (the call was extended). An ended or submitted task is left as is.
+func (w *taskState) processCommands(ctx workflow.Context) {
+	ch := workflow.GetSignalChannel(ctx, SignalProcessCommand)
+	for n := 1; ; n++ {
+		var cmd ProcessCommand
+		ch.Receive(ctx, &cmd)
+		if err := workflow.Await(ctx, func() bool { return !w.busy }); err != nil {
+			return
+		}
+		if w.task.Status != domain.TaskOpen && w.task.Status != domain.TaskInProgress {
+			continue
+		}
+		system := Action{Actor: domain.User{Username: SystemActor}}
+		key := TaskID(w.task.ID) + ":command:" + strconv.Itoa(n) + ":" + workflow.GetInfo(ctx).WorkflowExecution.RunID
+		next := w.task
+		var err error
+		switch {
+		case cmd.Withdraw:
+			next.Status = domain.TaskCancelled
+			_, err = w.record(ctx, key, system, "cancel", next, map[string]any{"reason": cmd.Reason}, nil)
+		case cmd.DueAt.After(w.task.DueAt):
+			next.DueAt, next.Extension = cmd.DueAt, nil
+			_, err = w.record(ctx, key, system, "extension-decided", next, map[string]any{"approved": true, "due_at": cmd.DueAt, "note": cmd.Reason}, nil)
+		}
+		if err != nil {
+			workflow.GetLogger(ctx).Error("process command not recorded", "task", w.task.ID, "err", err)
+		}
+	}
 }
 
 func (w *taskState) submit(ctx workflow.Context, r SubmitRequest) (domain.Task, error) {
 	next := w.task
 	next.Status, next.Values, next.SubmittedAt = domain.TaskSubmitted, r.Values, workflow.Now(ctx)
-	return w.record(ctx, r.Action, "submit", next, nil, nil)
+	if w.task.ClosesOnSubmit() {
+		next.Status = domain.TaskAccepted
+	}
+	return w.record(ctx, updateKey(ctx), r.Action, "submit", next, nil, nil)
 }
 
 func (w *taskState) contribute(ctx workflow.Context, r ContributeRequest) (domain.Task, error) {
 	next := w.task
 	next.Status = domain.TaskInProgress
-	return w.record(ctx, r.Action, "contribute", next, map[string]any{"department": r.Department},
+	return w.record(ctx, updateKey(ctx), r.Action, "contribute", next, map[string]any{"department": r.Department},
 		&domain.Contribution{Department: r.Department, Body: r.Body})
 }
 
 func (w *taskState) returnTask(ctx workflow.Context, r ReasonRequest) (domain.Task, error) {
 	next := w.task
 	next.Status = domain.TaskInProgress
-	return w.record(ctx, r.Action, "return", next, map[string]any{"reason": r.Reason}, nil)
+	return w.record(ctx, updateKey(ctx), r.Action, "return", next, map[string]any{"reason": r.Reason}, nil)
 }
 
 func (w *taskState) accept(ctx workflow.Context, r ReasonRequest) (domain.Task, error) {
 	next := w.task
 	next.Status = domain.TaskAccepted
-	return w.record(ctx, r.Action, "accept", next, map[string]any{"note": r.Reason}, nil)
+	return w.record(ctx, updateKey(ctx), r.Action, "accept", next, map[string]any{"note": r.Reason}, nil)
 }
 
 func (w *taskState) requestExtension(ctx workflow.Context, r ExtensionRequest) (domain.Task, error) {
 	next := w.task
 	next.Extension = &domain.Extension{RequestedBy: r.Actor.Username, Reason: r.Reason, DueAt: r.DueAt, At: workflow.Now(ctx)}
-	return w.record(ctx, r.Action, "extension-requested", next, map[string]any{"reason": r.Reason, "due_at": r.DueAt}, nil)
+	return w.record(ctx, updateKey(ctx), r.Action, "extension-requested", next, map[string]any{"reason": r.Reason, "due_at": r.DueAt}, nil)
 }
 
 func (w *taskState) decideExtension(ctx workflow.Context, r ExtensionDecision) (domain.Task, error) {
@@ -419,13 +504,13 @@ func (w *taskState) decideExtension(ctx workflow.Context, r ExtensionDecision) (
 		detail["due_at"] = next.DueAt
 	}
 	next.Extension = nil
-	return w.record(ctx, r.Action, "extension-decided", next, detail, nil)
+	return w.record(ctx, updateKey(ctx), r.Action, "extension-decided", next, detail, nil)
 }
 
 func (w *taskState) cancel(ctx workflow.Context, r ReasonRequest) (domain.Task, error) {
 	next := w.task
 	next.Status = domain.TaskCancelled
-	return w.record(ctx, r.Action, "cancel", next, map[string]any{"reason": r.Reason}, nil)
+	return w.record(ctx, updateKey(ctx), r.Action, "cancel", next, map[string]any{"reason": r.Reason}, nil)
 }
 
 func (w *taskState) dispatch(ctx workflow.Context, r DispatchRequest) (domain.Task, error) {
@@ -434,5 +519,5 @@ func (w *taskState) dispatch(ctx workflow.Context, r DispatchRequest) (domain.Ta
 	if next.Status == domain.TaskOpen {
 		next.Status = domain.TaskInProgress
 	}
-	return w.record(ctx, r.Action, "dispatch", next, map[string]any{"member": r.Member}, nil)
+	return w.record(ctx, updateKey(ctx), r.Action, "dispatch", next, map[string]any{"member": r.Member}, nil)
 }

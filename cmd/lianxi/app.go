@@ -20,6 +20,7 @@ import (
 	"lianxi/activities"
 	"lianxi/internal/auth"
 	"lianxi/internal/httpapi"
+	"lianxi/internal/meetings"
 	"lianxi/internal/metrics"
 	"lianxi/internal/notify/email"
 	"lianxi/internal/notify/webhook"
@@ -134,8 +135,10 @@ func newWorker(c client.Client, cfg *Config, store *postgres.Store, authSvc *aut
 	w.RegisterWorkflow(workflows.Housekeeping)
 	w.RegisterWorkflow(workflows.Task)
 	w.RegisterWorkflow(workflows.Reminders)
+	w.RegisterWorkflow(workflows.MeetingCycle)
 	w.RegisterActivity(&activities.Activities{Sessions: authSvc, Keys: store, Tasks: store, Now: time.Now})
 	w.RegisterActivity(notifier)
+	w.RegisterActivity(&activities.Meetings{Store: store, StartTask: tasks.New(store, c, nil).StartWorkflow, Now: time.Now})
 	return w, nil
 }
 
@@ -150,12 +153,13 @@ func publicURL(cfg *Config) string {
 // webServer builds the HTTP server: API, pages, health and metrics.
 func webServer(cfg *Config, store *postgres.Store, authSvc *auth.Service, tc client.Client, reg *prometheus.Registry, log *slog.Logger) (*http.Server, error) {
 	taskSvc := tasks.New(store, tc, nil)
+	meetingSvc := meetings.New(store, tc, taskSvc, nil)
 	pages, err := webui.New(webui.Deps{Auth: authSvc, Directory: store, Tasks: taskSvc, Ledger: store, Calendar: store, Notes: store, Log: log})
 	if err != nil {
 		return nil, err
 	}
 	h := httpapi.Router(httpapi.Deps{
-		Store: store, Auth: authSvc, Tasks: taskSvc, Registry: reg, Log: log, Version: version,
+		Store: store, Auth: authSvc, Tasks: taskSvc, Meetings: meetingSvc, Registry: reg, Log: log, Version: version,
 		Pages: pages.Routes, PageNotFound: pages.NotFound,
 		Ready: []httpapi.Check{
 			{Name: "postgres", Check: store.Ping},

@@ -81,9 +81,12 @@ const (
 	FieldDate     FieldType = "date"
 	FieldSelect   FieldType = "select"
 	FieldBoolean  FieldType = "boolean"
+	// FieldItems is a list of agenda items, each a title, a summary, the
+	// decision requested and attachment ids.
+	FieldItems FieldType = "items"
 )
 
-var fieldTypes = []FieldType{FieldText, FieldTextarea, FieldNumber, FieldDate, FieldSelect, FieldBoolean}
+var fieldTypes = []FieldType{FieldText, FieldTextarea, FieldNumber, FieldDate, FieldSelect, FieldBoolean, FieldItems}
 
 // FormField is one field a department fills in to complete a task.
 type FormField struct {
@@ -209,7 +212,7 @@ func (n NewTask) Validate(now time.Time) error {
 		v.Check(!names[f.Name], p+".name", "validation.duplicate", map[string]any{"value": f.Name})
 		names[f.Name] = true
 		checkName(&v, p+".label", f.Label)
-		v.Check(slices.Contains(fieldTypes, f.Type), p+".type", "validation.one_of", map[string]any{"values": "text, textarea, number, date, select, boolean"})
+		v.Check(slices.Contains(fieldTypes, f.Type), p+".type", "validation.one_of", map[string]any{"values": "text, textarea, number, date, select, boolean, items"})
 		v.Check(f.Type != FieldSelect || len(f.Options) > 0, p+".options", "validation.required", nil)
 	}
 	return v.Err()
@@ -283,6 +286,18 @@ func ValidateValues(form []FormField, values map[string]any) error {
 			b, ok := val.(bool)
 			v.Check(ok, field, "validation.type_boolean", nil)
 			v.Check(!ok || b || !f.Required, field, "validation.required", nil)
+		case FieldItems:
+			items, err := ItemsValue(val)
+			switch {
+			case err != nil:
+				v.Add(field, "validation.type_items", nil)
+			case len(items) > 20:
+				v.Add(field, "validation.too_many", map[string]any{"max": 20})
+			default:
+				for i, it := range items {
+					it.check(&v, field+"["+strconv.Itoa(i)+"].")
+				}
+			}
 		}
 	}
 	return v.Err()
@@ -351,4 +366,97 @@ type Comment struct {
 	Author string    `json:"author"`
 	Body   string    `json:"body"`
 	At     time.Time `json:"at"`
+}
+
+// ItemsValue reads an items field's value (as decoded from JSON) into
+// agenda items.
+func ItemsValue(val any) ([]ItemInput, error) {
+	if val == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(val)
+	if err != nil {
+		return nil, err
+	}
+	var items []ItemInput
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&items); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+// ClosesOnSubmit reports whether a process's task is done once submitted,
+// with nothing for the office to accept: an answer to an agenda call or a
+// notice, a progress report.
+func (t Task) ClosesOnSubmit() bool {
+	return t.FromProcess() && (t.Kind == KindAgendaItems || t.Kind == KindAttendance || t.Kind == KindProgressReport)
+}
+
+// ValidateSubmission checks a submission: the form's fields, then what the
+// task's kind asks of them together.
+func (t Task) ValidateSubmission(values map[string]any) error {
+	if err := ValidateValues(t.Form, values); err != nil || !t.FromProcess() {
+		return err
+	}
+	var v Validation
+	str := func(k string) string { s, _ := values[k].(string); return strings.TrimSpace(s) }
+	switch t.Kind {
+	case KindAgendaItems:
+		items, _ := ItemsValue(values["items"])
+		none, _ := values["no_items"].(bool)
+		v.Check(len(items) > 0 || none, "values.items", "validation.items_or_none", nil)
+		v.Check(len(items) == 0 || !none, "values.no_items", "validation.items_or_none", nil)
+	case KindAttendance:
+		switch str("answer") {
+		case AttendanceAttend:
+			v.Check(str("name") != "", "values.name", "validation.required", nil)
+			v.Check(str("post") != "", "values.post", "validation.required", nil)
+		case AttendanceLeave:
+			v.Check(str("delegate_name") != "", "values.delegate_name", "validation.required", nil)
+			v.Check(str("delegate_post") != "", "values.delegate_post", "validation.required", nil)
+		}
+	}
+	return v.Err()
+}
+
+// FromProcess reports whether a process (a meeting cycle, a selection)
+// created the task and follows it: the task tells the process of its
+// changes.
+func (t Task) FromProcess() bool { return t.Source.ID != "" && t.Source.Kind != SourceAdHoc }
+
+// Sources of tasks.
+const (
+	SourceAdHoc   = "adhoc"
+	SourceMeeting = "meeting"
+)
+
+// AgendaForm is the form of an agenda-call task.
+func AgendaForm() []FormField {
+	return []FormField{
+		{Name: "items", Label: "议题 Agenda items", Type: FieldItems},
+		{Name: "no_items", Label: "本次无议题 No items this time", Type: FieldBoolean},
+	}
+}
+
+// AttendanceForm is the form of an attendance task.
+func AttendanceForm() []FormField {
+	return []FormField{
+		{Name: "answer", Label: "参会 Attendance", Type: FieldSelect, Required: true, Options: []string{AttendanceAttend, AttendanceLeave}},
+		{Name: "name", Label: "参会人 Attendee", Type: FieldText},
+		{Name: "post", Label: "职务 Post", Type: FieldText},
+		{Name: "delegate_name", Label: "委托参会人 Delegate", Type: FieldText},
+		{Name: "delegate_post", Label: "委托人职务 Delegate's post", Type: FieldText},
+	}
+}
+
+// ResultForm is the form of a decision's follow-up task.
+func ResultForm() []FormField {
+	return []FormField{{Name: "result", Label: "办理结果 Result", Type: FieldTextarea, Required: true}}
+}
+
+// ProgressForm is the form of a progress report.
+func ProgressForm() []FormField {
+	return []FormField{{Name: "progress", Label: "进展情况 Progress", Type: FieldTextarea, Required: true}}
 }

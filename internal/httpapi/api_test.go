@@ -21,6 +21,7 @@ import (
 	"lianxi/internal/auth"
 	"lianxi/internal/domain"
 	"lianxi/internal/httpapi"
+	"lianxi/internal/meetings"
 	"lianxi/internal/pgtest"
 	"lianxi/internal/postgres"
 	"lianxi/internal/seed"
@@ -37,6 +38,7 @@ type env struct {
 	store *postgres.Store
 	ready *error        // what the fake Temporal check answers
 	tc    client.Client // nil without Temporal
+	auth  *auth.Service
 }
 
 func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
@@ -62,6 +64,8 @@ func newEnvWith(t *testing.T, tc client.Client) *env {
 		{Username: "landmember", DisplayName: "国土成员", Grants: []domain.Grant{{Role: domain.RoleMember, Department: "land"}}},
 		{Username: "expert1", DisplayName: "专家", Grants: []domain.Grant{{Role: domain.RoleExpert}}},
 		{Username: "cultureoffice", DisplayName: "文化办", Grants: []domain.Grant{{Role: domain.RoleOffice, Committee: "culture"}}},
+		{Username: "convener1", DisplayName: "科技召集人", Grants: []domain.Grant{{Role: domain.RoleConvener, Committee: "science"}}},
+		{Username: "cultureconvener", DisplayName: "文化召集人", Grants: []domain.Grant{{Role: domain.RoleConvener, Committee: "culture"}}},
 	} {
 		u.Password = password
 		if _, err := svc.CreateUser(ctx, auth.System, u, auth.Meta{}); err != nil {
@@ -73,20 +77,24 @@ func newEnvWith(t *testing.T, tc client.Client) *env {
 		t.Fatal(err)
 	}
 	var temporalErr error
-	e := &env{t: t, store: store, ready: &temporalErr, tc: tc}
+	e := &env{t: t, store: store, ready: &temporalErr, tc: tc, auth: svc}
 	var taskSvc *tasks.Service
+	var meetingSvc *meetings.Service
 	if tc != nil {
 		taskSvc = tasks.New(store, tc, nil)
+		meetingSvc = meetings.New(store, tc, taskSvc, nil)
 		w := worker.New(tc, workflows.TaskQueue, worker.Options{})
 		w.RegisterWorkflow(workflows.Task)
+		w.RegisterWorkflow(workflows.MeetingCycle)
 		w.RegisterActivity(&activities.Activities{Tasks: store})
+		w.RegisterActivity(&activities.Meetings{Store: store, StartTask: taskSvc.StartWorkflow, Now: time.Now})
 		if err := w.Start(); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(w.Stop)
 	}
 	h := httpapi.Router(httpapi.Deps{
-		Store: store, Auth: svc, Tasks: taskSvc, Registry: prometheus.NewRegistry(), Pages: pages.Routes, PageNotFound: pages.NotFound,
+		Store: store, Auth: svc, Tasks: taskSvc, Meetings: meetingSvc, Registry: prometheus.NewRegistry(), Pages: pages.Routes, PageNotFound: pages.NotFound,
 		Ready: []httpapi.Check{
 			{Name: "postgres", Check: store.Ping},
 			{Name: "temporal", Check: func(context.Context) error { return *e.ready }},

@@ -18,6 +18,7 @@ import (
 
 	"lianxi/internal/auth"
 	"lianxi/internal/domain"
+	"lianxi/internal/meetings"
 	"lianxi/internal/postgres"
 	"lianxi/internal/tasks"
 	"lianxi/workflows"
@@ -34,6 +35,7 @@ type Deps struct {
 	Store    *postgres.Store
 	Auth     *auth.Service
 	Tasks    *tasks.Service
+	Meetings *meetings.Service
 	Ready    []Check
 	Registry *prometheus.Registry // metrics are registered here and served at /metrics
 	Gatherer prometheus.Gatherer  // defaults to Registry
@@ -112,6 +114,30 @@ func Router(d Deps) *chi.Mux {
 		r.Get("/deputies", a.listDeputies)
 		r.Post("/deputies", a.addDeputy)
 		r.Delete("/deputies/{id}", a.removeDeputy)
+
+		r.Get("/committees/{code}/cycles", a.listCycles)
+		r.Post("/committees/{code}/cycles", a.startCycle)
+		r.Get("/committees/{code}/meetings.ics", a.meetingsFeed(false))
+		r.Get("/organisations/{code}/meetings.ics", a.meetingsFeed(true))
+		r.Get("/cycles/{id}", a.getCycle)
+		r.Get("/cycles/{id}/history", a.cycleHistory)
+		r.Post("/cycles/{id}/items", cycleAction(a, workflows.UpdateAddItem, func(q *workflows.AddItemRequest, x workflows.Action) { q.Action = x }, nil))
+		r.Post("/cycles/{id}/close-agenda-call", cycleAction(a, workflows.UpdateCloseAgendaCall, func(q *workflows.NoteRequest, x workflows.Action) { q.Action = x }, nil))
+		r.Post("/cycles/{id}/extend-agenda-call", cycleAction(a, workflows.UpdateExtendAgenda, func(q *workflows.ExtendRequest, x workflows.Action) { q.Action = x }, nil))
+		r.Post("/cycles/{id}/compile", cycleAction(a, workflows.UpdateCompile, func(q *workflows.CompileRequest, x workflows.Action) { q.Action = x }, nil))
+		r.Post("/cycles/{id}/approve", cycleAction(a, workflows.UpdateApproveAgenda, func(q *workflows.NoteRequest, x workflows.Action) { q.Action = x }, nil))
+		r.Post("/cycles/{id}/return", cycleAction(a, workflows.UpdateReturnAgenda, func(q *workflows.ReturnAgendaRequest, x workflows.Action) { q.Action = x }, nil))
+		r.Post("/cycles/{id}/notice", cycleAction(a, workflows.UpdateNotice, func(q *workflows.NoticeRequest, x workflows.Action) { q.Action = x }, nil))
+		r.Post("/cycles/{id}/record", cycleAction(a, workflows.UpdateRecord, func(q *workflows.RecordRequest, x workflows.Action) { q.Action = x }, nil))
+		r.Post("/cycles/{id}/cancel", cycleAction(a, workflows.UpdateCancelCycle, func(q *workflows.ReasonRequest, x workflows.Action) { q.Action = x }, nil))
+		r.Post("/cycles/{id}/decisions/{decision}/carry-over", cycleAction(a, workflows.UpdateCarryOver,
+			func(q *workflows.CarryOverRequest, x workflows.Action) { q.Action = x },
+			func(q *workflows.CarryOverRequest, r *http.Request) (err error) {
+				q.Decision, err = decisionParam(r)
+				return err
+			}))
+		r.Post("/cycles/{id}/decisions/{decision}/accept", a.followUp(true))
+		r.Post("/cycles/{id}/decisions/{decision}/return", a.followUp(false))
 
 		r.Get("/ledger", a.ledgerStats)
 		r.Get("/ledger.xlsx", a.ledgerExport("xlsx"))

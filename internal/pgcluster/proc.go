@@ -219,13 +219,25 @@ func removeIfExists(path string) error {
 // postgres still running on the data directory is an orphan.
 const lockName = "pgcluster.lock"
 
-// lockDir takes the owner lock of the cluster home dir without waiting.
+// lockProbeGrace is how long lockDir keeps trying a held lock: InUse (a
+// sweeper deciding what it may delete) holds it for an instant, an owner
+// holds it for as long as it runs.
+const lockProbeGrace = 2 * time.Second
+
+// lockDir takes the owner lock of the cluster home dir, waiting only out a
+// sweeper's momentary probe.
 func lockDir(dir string) (*os.File, error) {
 	f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("pgcluster: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	deadline := time.Now().Add(lockProbeGrace)
+	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	for errors.Is(err, syscall.EWOULDBLOCK) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	}
+	if err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, fmt.Errorf("pgcluster: %w: %s (use Attach to share it)", ErrAlreadyRunning, dir)

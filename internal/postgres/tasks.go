@@ -3,9 +3,11 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"lianxi/internal/domain"
@@ -19,58 +21,98 @@ import (
 // task's workflow is started there, so a task row never lacks its workflow
 // (a failed start rolls the row back).
 func (s *Store) CreateTask(ctx context.Context, t domain.Task, rec domain.AuditRecord, start func(domain.Task) error) (int64, error) {
-	form, err := json.Marshal(t.Form)
-	if err != nil {
-		return 0, err
-	}
 	var id int64
-	err = s.inTx(ctx, func(q *sqlcgen.Queries) error {
-		var v domain.Validation
-		ok, err := q.CommitteeExists(ctx, t.Source.Committee)
-		if err != nil {
-			return err
-		}
-		v.Check(ok, "committee", "validation.unknown_committee", map[string]any{"value": t.Source.Committee})
-		for i, d := range append([]domain.Code{t.Lead}, t.Co...) {
-			ok, err := q.DepartmentExists(ctx, d)
-			if err != nil {
-				return err
-			}
-			field := "lead_department"
-			if i > 0 {
-				field = "co_departments[" + itoa(i-1) + "]"
-			}
-			v.Check(ok, field, "validation.unknown_department", map[string]any{"value": d})
-		}
-		if err := v.Err(); err != nil {
-			return err
-		}
-		id, err = q.InsertTask(ctx, sqlcgen.InsertTaskParams{SourceKind: t.Source.Kind, SourceID: t.Source.ID, CommitteeCode: t.Source.Committee,
-			Kind: string(t.Kind), Title: t.Title, Body: t.Body, LeadOrg: t.Lead, Form: form, DueAt: tstz(t.DueAt),
-			Priority: string(t.Priority), CreatedBy: t.CreatedBy, CreatedAt: tstz(t.CreatedAt)})
-		if err != nil {
-			return err
-		}
-		if err := q.InsertTaskDepartment(ctx, sqlcgen.InsertTaskDepartmentParams{TaskID: id, OrgCode: t.Lead, Role: "lead", DueAt: tstz(t.DueAt)}); err != nil {
-			return err
-		}
-		for _, c := range t.Co {
-			if err := q.InsertTaskDepartment(ctx, sqlcgen.InsertTaskDepartmentParams{TaskID: id, OrgCode: c, Role: "co", DueAt: tstz(t.DueAt)}); err != nil {
-				return err
-			}
-		}
-		detail, _ := json.Marshal(map[string]any{"due_at": t.DueAt, "lead": t.Lead, "co": t.Co})
-		if _, err := q.InsertTaskEvent(ctx, sqlcgen.InsertTaskEventParams{TaskID: id, At: tstz(t.CreatedAt), Actor: t.CreatedBy, Kind: "created", Detail: detail}); err != nil {
-			return err
-		}
-		rec.Object = "task:" + itoa(int(id))
-		if err := s.appendAudit(ctx, q, rec); err != nil {
+	err := s.inTx(ctx, func(q *sqlcgen.Queries) error {
+		var err error
+		if id, err = s.insertTask(ctx, q, t, rec); err != nil {
 			return err
 		}
 		t.ID = id
 		return start(t)
 	})
 	return id, err
+}
+
+// insertTask checks and inserts a task with its departments, creation event
+// and audit record.
+func (s *Store) insertTask(ctx context.Context, q *sqlcgen.Queries, t domain.Task, rec domain.AuditRecord) (int64, error) {
+	form, err := json.Marshal(t.Form)
+	if err != nil {
+		return 0, err
+	}
+	var v domain.Validation
+	ok, err := q.CommitteeExists(ctx, t.Source.Committee)
+	if err != nil {
+		return 0, err
+	}
+	v.Check(ok, "committee", "validation.unknown_committee", map[string]any{"value": t.Source.Committee})
+	for i, d := range append([]domain.Code{t.Lead}, t.Co...) {
+		ok, err := q.DepartmentExists(ctx, d)
+		if err != nil {
+			return 0, err
+		}
+		field := "lead_department"
+		if i > 0 {
+			field = "co_departments[" + itoa(i-1) + "]"
+		}
+		v.Check(ok, field, "validation.unknown_department", map[string]any{"value": d})
+	}
+	if err := v.Err(); err != nil {
+		return 0, err
+	}
+	id, err := q.InsertTask(ctx, sqlcgen.InsertTaskParams{SourceKind: t.Source.Kind, SourceID: t.Source.ID, CommitteeCode: t.Source.Committee,
+		Kind: string(t.Kind), Title: t.Title, Body: t.Body, LeadOrg: t.Lead, Form: form, DueAt: tstz(t.DueAt),
+		Priority: string(t.Priority), CreatedBy: t.CreatedBy, CreatedAt: tstz(t.CreatedAt)})
+	if err != nil {
+		return 0, err
+	}
+	if err := q.InsertTaskDepartment(ctx, sqlcgen.InsertTaskDepartmentParams{TaskID: id, OrgCode: t.Lead, Role: "lead", DueAt: tstz(t.DueAt)}); err != nil {
+		return 0, err
+	}
+	for _, c := range t.Co {
+		if err := q.InsertTaskDepartment(ctx, sqlcgen.InsertTaskDepartmentParams{TaskID: id, OrgCode: c, Role: "co", DueAt: tstz(t.DueAt)}); err != nil {
+			return 0, err
+		}
+	}
+	detail, _ := json.Marshal(map[string]any{"due_at": t.DueAt, "lead": t.Lead, "co": t.Co})
+	if _, err := q.InsertTaskEvent(ctx, sqlcgen.InsertTaskEventParams{TaskID: id, At: tstz(t.CreatedAt), Actor: t.CreatedBy, Kind: "created", Detail: detail}); err != nil {
+		return 0, err
+	}
+	rec.Object = "task:" + itoa(int(id))
+	return id, s.appendAudit(ctx, q, rec)
+}
+
+// OpenProcessTask opens a task a process decided on, once per key: when
+// the key is stored already (a retried activity), the task stored under it
+// is returned and start runs again for it (start must accept a workflow
+// that is running already).
+func (s *Store) OpenProcessTask(ctx context.Context, key string, t domain.Task, rec domain.AuditRecord, start func(domain.Task) error) (domain.Task, error) {
+	var out domain.Task
+	err := s.inTx(ctx, func(q *sqlcgen.Queries) error {
+		r, err := q.TaskBySourceKey(ctx, ntext(key))
+		switch {
+		case err == nil:
+			ts, err := s.withDepartments(ctx, []sqlcgen.Task{r})
+			if err != nil {
+				return err
+			}
+			out = ts[0]
+			return start(out)
+		case !errors.Is(err, pgx.ErrNoRows):
+			return err
+		}
+		id, err := s.insertTask(ctx, q, t, rec)
+		if err != nil {
+			return err
+		}
+		if err := q.SetTaskSourceKey(ctx, sqlcgen.SetTaskSourceKeyParams{ID: id, SourceKey: ntext(key)}); err != nil {
+			return err
+		}
+		t.ID = id
+		out = t
+		return start(t)
+	})
+	return out, err
 }
 
 func taskFromRow(r sqlcgen.Task, co []domain.Code) (domain.Task, error) {

@@ -64,7 +64,7 @@ func (s *Service) Create(ctx context.Context, actor domain.User, in domain.NewTa
 		due = cal.Deadline(now, *in.DueWorkingDays)
 	}
 	t := domain.Task{
-		Source: domain.TaskSource{Kind: "adhoc", Committee: in.Committee}, Kind: in.Kind, Title: strings.TrimSpace(in.Title), Body: in.Body,
+		Source: domain.TaskSource{Kind: domain.SourceAdHoc, Committee: in.Committee}, Kind: in.Kind, Title: strings.TrimSpace(in.Title), Body: in.Body,
 		Lead: in.Lead, Co: in.Co, Form: in.Form, DueAt: due, Priority: in.Priority, Status: domain.TaskOpen,
 		CreatedBy: actor.Username, CreatedAt: now, Values: map[string]any{},
 	}
@@ -84,6 +84,17 @@ func (s *Service) Create(ctx context.Context, actor domain.User, in domain.NewTa
 		return domain.Task{}, err
 	}
 	return s.store.GetTask(ctx, id)
+}
+
+// StartWorkflow starts the workflow of a task a process opened. A workflow
+// running already (the process's activity retried) is left as it is.
+func (s *Service) StartWorkflow(ctx context.Context, t domain.Task) error {
+	err := s.start(ctx, t)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil
+	}
+	return err
 }
 
 // start starts a task's workflow. Its id comes from the task's, and a
@@ -169,10 +180,10 @@ func (s *Service) Details(ctx context.Context, actor domain.User, id int64) (Det
 	return d, err
 }
 
-// authority returns the Action an actor takes: under their own authority,
+// Authority returns the Action an actor takes: under their own authority,
 // or, with onBehalfOf, under an absent colleague's when a delegation makes
 // the actor their deputy today.
-func (s *Service) authority(ctx context.Context, actor domain.User, onBehalfOf string) (workflows.Action, error) {
+func (s *Service) Authority(ctx context.Context, actor domain.User, onBehalfOf string) (workflows.Action, error) {
 	actor, err := s.inherit(ctx, actor)
 	if err != nil {
 		return workflows.Action{}, err
@@ -237,7 +248,7 @@ func (s *Service) inherit(ctx context.Context, u domain.User) (domain.User, erro
 // whether the actor may act, whether the form is complete and whether the
 // transition is legal; a refusal comes back as the domain error it was.
 func (s *Service) Act(ctx context.Context, actor domain.User, onBehalfOf string, id int64, update string, build func(workflows.Action) any) (domain.Task, error) {
-	a, err := s.authority(ctx, actor, onBehalfOf)
+	a, err := s.Authority(ctx, actor, onBehalfOf)
 	if err != nil {
 		return domain.Task{}, err
 	}
@@ -246,6 +257,11 @@ func (s *Service) Act(ctx context.Context, actor domain.User, onBehalfOf string,
 		return domain.Task{}, err
 	}
 	arg := build(a)
+	if sub, ok := arg.(workflows.SubmitRequest); ok && t.Kind == domain.KindAgendaItems {
+		if err := s.checkItemAttachments(ctx, t, sub.Values); err != nil {
+			return domain.Task{}, err
+		}
+	}
 	if d, ok := arg.(workflows.DispatchRequest); ok {
 		// Only the lead department's own people can be handed the task.
 		m, _, err := s.store.GetUserByUsername(ctx, domain.NormaliseUsername(d.Member))
@@ -271,6 +287,27 @@ func (s *Service) Act(ctx context.Context, actor domain.User, onBehalfOf string,
 		return domain.Task{}, workflows.UpdateError(err)
 	}
 	return s.store.GetTask(ctx, id)
+}
+
+// checkItemAttachments refuses agenda items naming files that are not
+// attached to the task.
+func (s *Service) checkItemAttachments(ctx context.Context, t domain.Task, values map[string]any) error {
+	items, err := domain.ItemsValue(values["items"])
+	if err != nil {
+		return nil // the workflow's validator names the field
+	}
+	files, err := s.store.Attachments(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	var v domain.Validation
+	for i, it := range items {
+		for j, a := range it.Attachments {
+			v.Check(slices.ContainsFunc(files, func(f domain.Attachment) bool { return f.ID == a }),
+				"values.items["+strconv.Itoa(i)+"].attachments["+strconv.Itoa(j)+"]", "validation.attachment", nil)
+		}
+	}
+	return v.Err()
 }
 
 // Comment adds a remark to a task anyone who may see it can make.

@@ -12,7 +12,7 @@ import (
 )
 
 const getCommittee = `-- name: GetCommittee :one
-SELECT code, name_zh, name_en, plan_item, office_host, office_director_zh, office_director_en, cadence, min_per_year, cadence_note_zh, cadence_note_en, position, created_at, updated_at FROM committees WHERE code = $1
+SELECT code, name_zh, name_en, plan_item, office_host, office_director_zh, office_director_en, cadence, min_per_year, cadence_note_zh, cadence_note_en, position, created_at, updated_at, agenda_lead_days, cycle_settings FROM committees WHERE code = $1
 `
 
 func (q *Queries) GetCommittee(ctx context.Context, code string) (Committee, error) {
@@ -33,6 +33,8 @@ func (q *Queries) GetCommittee(ctx context.Context, code string) (Committee, err
 		&i.Position,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AgendaLeadDays,
+		&i.CycleSettings,
 	)
 	return i, err
 }
@@ -120,7 +122,7 @@ func (q *Queries) InsertMember(ctx context.Context, arg InsertMemberParams) erro
 }
 
 const listCommittees = `-- name: ListCommittees :many
-SELECT code, name_zh, name_en, plan_item, office_host, office_director_zh, office_director_en, cadence, min_per_year, cadence_note_zh, cadence_note_en, position, created_at, updated_at FROM committees ORDER BY position, code
+SELECT code, name_zh, name_en, plan_item, office_host, office_director_zh, office_director_en, cadence, min_per_year, cadence_note_zh, cadence_note_en, position, created_at, updated_at, agenda_lead_days, cycle_settings FROM committees ORDER BY position, code
 `
 
 func (q *Queries) ListCommittees(ctx context.Context) ([]Committee, error) {
@@ -147,6 +149,8 @@ func (q *Queries) ListCommittees(ctx context.Context) ([]Committee, error) {
 			&i.Position,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.AgendaLeadDays,
+			&i.CycleSettings,
 		); err != nil {
 			return nil, err
 		}

@@ -63,6 +63,8 @@ type Committee struct {
 	Position         int32
 	CreatedAt        pgtype.Timestamptz
 	UpdatedAt        pgtype.Timestamptz
+	AgendaLeadDays   int32
+	CycleSettings    []byte
 }
 
 type CommitteeConvener struct {
@@ -125,6 +127,32 @@ type LoginFailure struct {
 	At       pgtype.Timestamptz
 }
 
+type MeetingCycle struct {
+	ID            string
+	CommitteeCode string
+	Period        string
+	Phase         string
+	PlannedMonth  string
+	Version       int32
+	WaitingRole   string
+	WaitingOn     []string
+	MeetingAt     pgtype.Timestamptz
+	Place         string
+	StartedAt     pgtype.Timestamptz
+	ClosedAt      pgtype.Timestamptz
+	State         []byte
+}
+
+type MeetingEvent struct {
+	ID      int64
+	Key     pgtype.Text
+	CycleID string
+	At      pgtype.Timestamptz
+	Actor   string
+	Kind    string
+	Detail  []byte
+}
+
 type Notification struct {
 	ID        int64
 	UserID    int64
@@ -135,6 +163,7 @@ type Notification struct {
 	Link      string
 	CreatedAt pgtype.Timestamptz
 	ReadAt    pgtype.Timestamptz
+	Key       pgtype.Text
 }
 
 type Organisation struct {
@@ -207,6 +236,7 @@ type Task struct {
 	UpdatedAt     pgtype.Timestamptz
 	SubmittedAt   pgtype.Timestamptz
 	ClosedAt      pgtype.Timestamptz
+	SourceKey     pgtype.Text
 }
 
 type TaskAttachment struct {

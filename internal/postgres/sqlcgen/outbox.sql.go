@@ -337,7 +337,7 @@ func (q *Queries) ListDeliveries(ctx context.Context, outboxID int64) ([]Deliver
 }
 
 const listNotifications = `-- name: ListNotifications :many
-SELECT id, user_id, outbox_id, task_id, subject, body, link, created_at, read_at FROM notifications WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3
+SELECT id, user_id, outbox_id, task_id, subject, body, link, created_at, read_at, key FROM notifications WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3
 `
 
 type ListNotificationsParams struct {
@@ -365,6 +365,7 @@ func (q *Queries) ListNotifications(ctx context.Context, arg ListNotificationsPa
 			&i.Link,
 			&i.CreatedAt,
 			&i.ReadAt,
+			&i.Key,
 		); err != nil {
 			return nil, err
 		}

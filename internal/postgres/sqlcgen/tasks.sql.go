@@ -24,7 +24,7 @@ func (q *Queries) DeleteCalendarOverride(ctx context.Context, day pgtype.Date) (
 }
 
 const getTask = `-- name: GetTask :one
-SELECT id, source_kind, source_id, committee_code, kind, title, body, lead_org, form, field_values, due_at, priority, status, assigned_to, extension, created_by, created_at, updated_at, submitted_at, closed_at FROM tasks WHERE id = $1
+SELECT id, source_kind, source_id, committee_code, kind, title, body, lead_org, form, field_values, due_at, priority, status, assigned_to, extension, created_by, created_at, updated_at, submitted_at, closed_at, source_key FROM tasks WHERE id = $1
 `
 
 func (q *Queries) GetTask(ctx context.Context, id int64) (Task, error) {
@@ -51,6 +51,7 @@ func (q *Queries) GetTask(ctx context.Context, id int64) (Task, error) {
 		&i.UpdatedAt,
 		&i.SubmittedAt,
 		&i.ClosedAt,
+		&i.SourceKey,
 	)
 	return i, err
 }
@@ -263,7 +264,7 @@ func (q *Queries) ListContributions(ctx context.Context, taskID int64) ([]TaskCo
 }
 
 const listDepartmentTasks = `-- name: ListDepartmentTasks :many
-SELECT t.id, t.source_kind, t.source_id, t.committee_code, t.kind, t.title, t.body, t.lead_org, t.form, t.field_values, t.due_at, t.priority, t.status, t.assigned_to, t.extension, t.created_by, t.created_at, t.updated_at, t.submitted_at, t.closed_at FROM task_departments d JOIN tasks t ON t.id = d.task_id
+SELECT t.id, t.source_kind, t.source_id, t.committee_code, t.kind, t.title, t.body, t.lead_org, t.form, t.field_values, t.due_at, t.priority, t.status, t.assigned_to, t.extension, t.created_by, t.created_at, t.updated_at, t.submitted_at, t.closed_at, t.source_key FROM task_departments d JOIN tasks t ON t.id = d.task_id
 WHERE d.org_code = $1
   AND ($2::text IS NULL OR t.committee_code = $2)
   AND ($3::text IS NULL OR t.status = $3)
@@ -341,6 +342,7 @@ func (q *Queries) ListDepartmentTasks(ctx context.Context, arg ListDepartmentTas
 			&i.UpdatedAt,
 			&i.SubmittedAt,
 			&i.ClosedAt,
+			&i.SourceKey,
 		); err != nil {
 			return nil, err
 		}
@@ -416,7 +418,7 @@ func (q *Queries) ListTaskEvents(ctx context.Context, taskID int64) ([]TaskEvent
 }
 
 const listTasks = `-- name: ListTasks :many
-SELECT t.id, t.source_kind, t.source_id, t.committee_code, t.kind, t.title, t.body, t.lead_org, t.form, t.field_values, t.due_at, t.priority, t.status, t.assigned_to, t.extension, t.created_by, t.created_at, t.updated_at, t.submitted_at, t.closed_at FROM tasks t
+SELECT t.id, t.source_kind, t.source_id, t.committee_code, t.kind, t.title, t.body, t.lead_org, t.form, t.field_values, t.due_at, t.priority, t.status, t.assigned_to, t.extension, t.created_by, t.created_at, t.updated_at, t.submitted_at, t.closed_at, t.source_key FROM tasks t
 WHERE ($1::text IS NULL OR t.committee_code = $1)
   AND ($2::text IS NULL OR EXISTS (
         SELECT 1 FROM task_departments d WHERE d.task_id = t.id AND d.org_code = $2))
@@ -504,6 +506,7 @@ func (q *Queries) ListTasks(ctx context.Context, arg ListTasksParams) ([]Task, e
 			&i.UpdatedAt,
 			&i.SubmittedAt,
 			&i.ClosedAt,
+			&i.SourceKey,
 		); err != nil {
 			return nil, err
 		}
