@@ -256,8 +256,8 @@ func (w *cycleState) save(ctx workflow.Context, key string, ev domain.CycleEvent
 	w.c.Version++
 	w.changes++
 	var m *activities.Meetings
-	actx := workflow.WithActivityOptions(ctx, recordOptions)
-	return workflow.ExecuteActivity(actx, m.RecordCycle, domain.CycleChange{Key: key, Cycle: w.c, Event: ev, Audit: audit}).Get(actx, nil)
+	lctx := workflow.WithLocalActivityOptions(ctx, localRecordOptions)
+	return workflow.ExecuteLocalActivity(lctx, m.RecordCycle, domain.CycleChange{Key: key, Cycle: w.c, Event: ev, Audit: audit}).Get(lctx, nil)
 }
 
 func (w *cycleState) source() domain.TaskSource {

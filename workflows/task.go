@@ -197,8 +197,9 @@ func UpdateError(err error) error {
 // taskState is the Task workflow's state: the task, and whether a change is
 // being recorded (a second action meanwhile is refused, not queued).
 type taskState struct {
-	task domain.Task
-	busy bool
+	task    domain.Task
+	busy    bool
+	telling int // signals to the task's process not yet delivered
 }
 
 // Task drives one department task: it waits for people's actions as
@@ -215,6 +216,26 @@ func Task(ctx workflow.Context, in TaskInput) (TaskResult, error) {
 var recordOptions = workflow.ActivityOptions{
 	StartToCloseTimeout: 30 * time.Second,
 	RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute},
+}
+
+// localRecordOptions are recordOptions for a local activity: recording a
+// change is one short transaction, run by the worker that decided it,
+// without a round trip through the server's task queue.
+var localRecordOptions = workflow.LocalActivityOptions{
+	StartToCloseTimeout: recordOptions.StartToCloseTimeout,
+	RetryPolicy:         recordOptions.RetryPolicy,
+}
+
+// recordChange records a task's change. Tasks started before changes were
+// recorded by a local activity keep replaying the activity they recorded.
+func recordChange(ctx workflow.Context, change domain.TaskChange) error {
+	var acts *activities.Activities
+	if workflow.GetVersion(ctx, "record-locally", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		actx := workflow.WithActivityOptions(ctx, recordOptions)
+		return workflow.ExecuteActivity(actx, acts.RecordTaskChange, change).Get(actx, nil)
+	}
+	lctx := workflow.WithLocalActivityOptions(ctx, localRecordOptions)
+	return workflow.ExecuteLocalActivity(lctx, acts.RecordTaskChange, change).Get(lctx, nil)
 }
 
 func (w *taskState) run(ctx workflow.Context) (TaskResult, error) {
@@ -250,7 +271,7 @@ func (w *taskState) run(ctx workflow.Context) (TaskResult, error) {
 		return TaskResult{}, err
 	}
 	// Let a handler still recording its change finish before the run ends.
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && w.telling == 0 }); err != nil {
 		return TaskResult{}, err
 	}
 	if !w.task.Status.Closed() {
@@ -402,9 +423,7 @@ func (w *taskState) record(ctx workflow.Context, key string, a Action, action st
 	if next.Status.Closed() {
 		change.ClosedAt = now
 	}
-	var acts *activities.Activities
-	actx := workflow.WithActivityOptions(ctx, recordOptions)
-	if err := workflow.ExecuteActivity(actx, acts.RecordTaskChange, change).Get(actx, nil); err != nil {
+	if err := recordChange(ctx, change); err != nil {
 		return w.task, err
 	}
 	next.UpdatedAt = now
@@ -424,7 +443,14 @@ func (w *taskState) tellSource(ctx workflow.Context) {
 		return
 	}
 	n := TaskNotice{TaskID: w.task.ID, Kind: w.task.Kind, Lead: w.task.Lead, Status: w.task.Status, Values: w.task.Values, At: w.task.UpdatedAt}
-	_ = workflow.SignalExternalWorkflow(ctx, w.task.Source.ID, "", SignalTaskChanged, n).Get(ctx, nil)
+	// The action's answer does not wait for the signal; the run does not
+	// end before it is delivered (the server drops a signal whose sender has
+	// closed).
+	w.telling++
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer func() { w.telling-- }()
+		_ = workflow.SignalExternalWorkflow(ctx, w.task.Source.ID, "", SignalTaskChanged, n).Get(ctx, nil)
+	})
 }
 
 // processCommands carries out what the task's process decides for it: a
