@@ -11,6 +11,11 @@ dev:
 test:
 	LIANXI_SCREENSHOTS=$(CURDIR)/screenshots $(GO) run ./cmd/withpg -- $(GO) test -count=1 -timeout 30m ./...
 
+## bench: every benchmark, against a throwaway PostgreSQL; each prints its figures (a science cycle's
+## wall time; the agenda submit call's p50/p99 against a bare Temporal Update's, and their ratio)
+bench:
+	$(GO) run ./cmd/withpg -- $(GO) test -count=1 -run '^$$' -bench . -timeout 60m ./...
+
 build:
 	$(GO) build -o lianxi ./cmd/lianxi
 

@@ -527,7 +527,8 @@ func closeCall(c *domain.Cycle, note string, now time.Time, by string) error {
 
 func (w *cycleState) closeAgendaCall(ctx workflow.Context, r NoteRequest) (domain.Cycle, error) {
 	var withdraw []int64
-	return w.change(ctx, r.Action, "agenda-call-closed", map[string]any{"note": r.Note},
+	detail := map[string]any{"note": r.Note}
+	return w.change(ctx, r.Action, "agenda-call-closed", detail,
 		func(c *domain.Cycle, now time.Time, by string) error {
 			if err := closeCall(c, r.Note, now, by); err != nil {
 				return err
@@ -537,6 +538,7 @@ func (w *cycleState) closeAgendaCall(ctx workflow.Context, r NoteRequest) (domai
 					withdraw = append(withdraw, s.TaskID)
 				}
 			}
+			detail["missing"] = c.Missing()
 			return nil
 		},
 		func(ctx workflow.Context) error {

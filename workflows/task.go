@@ -412,7 +412,7 @@ func (w *taskState) record(ctx workflow.Context, key string, a Action, action st
 	}
 	change := domain.TaskChange{
 		Key:    key,
-		TaskID: w.task.ID, Status: next.Status, Values: next.Values, DueAt: next.DueAt, Extension: next.Extension,
+		TaskID: w.task.ID, Status: next.Status, Values: next.Values, DueAt: next.DueAt, DueChanged: !next.DueAt.Equal(w.task.DueAt), Extension: next.Extension,
 		AssignedTo: next.AssignedTo, SubmittedAt: next.SubmittedAt, At: now, Contribution: contribution,
 		Event: domain.TaskEvent{At: now, Actor: actor, OnBehalfOf: onBehalfOf, Kind: action, Detail: detail},
 		Audit: domain.AuditRecord{Actor: actor, Action: "task." + action, Object: object, Result: domain.AuditOK},

@@ -139,6 +139,8 @@ func newWorker(c client.Client, cfg *Config, store *postgres.Store, authSvc *aut
 	w.RegisterActivity(&activities.Activities{Sessions: authSvc, Keys: store, Tasks: store, Now: time.Now})
 	w.RegisterActivity(notifier)
 	w.RegisterActivity(&activities.Meetings{Store: store, StartTask: tasks.New(store, c, nil).StartWorkflow, Now: time.Now})
+	w.RegisterWorkflow(workflows.Cadence)
+	w.RegisterActivity(&activities.Cadence{Store: store, StartCycle: meetings.New(store, c, tasks.New(store, c, nil), nil).StartByCadence, Now: time.Now})
 	return w, nil
 }
 
@@ -154,7 +156,8 @@ func publicURL(cfg *Config) string {
 func webServer(cfg *Config, store *postgres.Store, authSvc *auth.Service, tc client.Client, reg *prometheus.Registry, log *slog.Logger) (*http.Server, error) {
 	taskSvc := tasks.New(store, tc, nil)
 	meetingSvc := meetings.New(store, tc, taskSvc, nil)
-	pages, err := webui.New(webui.Deps{Auth: authSvc, Directory: store, Tasks: taskSvc, Ledger: store, Calendar: store, Notes: store, Log: log})
+	pages, err := webui.New(webui.Deps{Auth: authSvc, Directory: store, Tasks: taskSvc, Ledger: store, Calendar: store, Notes: store,
+		Meetings: meetingSvc, Log: log})
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@
 //	lianxi token     create an API token for a user
 //	lianxi audit     verify the audit trail's hash chain
 //	lianxi probe     health check for containers
+//	lianxi demo      play a whole science meeting cycle against a running lianxi dev, step by step
 //	lianxi version   print the version
 //
 // Wiring lives here and only here: each subcommand builds a Config from
@@ -42,6 +43,7 @@ func commands() []command {
 		{"token", "manage API tokens: create", runToken},
 		{"audit", "audit trail: verify", runAudit},
 		{"probe", "fetch a URL and succeed on 200 (container health checks)", runProbe},
+		{"demo", "play a whole science meeting cycle against a running lianxi dev, step by step", runDemo},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -55,6 +55,12 @@ type Committee struct {
 	MinPerYear    int
 	CadenceNoteZH string
 	CadenceNoteEN string
+	// AgendaLeadDays is how many working days before the planned meeting
+	// month the cadence opens the agenda call; Settings are the working-day
+	// spans of the committee's cycles (the defaults unless the office set
+	// them). Both are the office's to change.
+	AgendaLeadDays int
+	Settings       CycleSettings
 }
 
 // Name returns the committee's name in a language.

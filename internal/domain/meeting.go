@@ -804,6 +804,9 @@ func (c *Cycle) Record(r MeetingRecord, at time.Time, by string) error {
 	}
 	c.Minutes, c.JointMinutes, c.RecordedAt = r.Minutes, r.JointMinutes, at
 	for _, d := range r.Decisions {
+		if d.Item != 0 {
+			d.Section = c.Item(d.Item).Section // a decision on an item belongs to the item's agenda
+		}
 		c.Decisions = append(c.Decisions, Decision{ID: len(c.Decisions) + 1, Item: d.Item, Section: d.Section, Title: strings.TrimSpace(d.Title),
 			Lead: d.Lead, Co: d.Co, DueAt: d.DueAt, DoneWhen: strings.TrimSpace(d.DoneWhen), Status: DecisionOpen})
 	}

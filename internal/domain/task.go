@@ -329,6 +329,7 @@ type TaskChange struct {
 	Status       TaskStatus
 	Values       map[string]any
 	DueAt        time.Time
+	DueChanged   bool // the due time moved: the departments' rows follow
 	Extension    *Extension
 	AssignedTo   string
 	SubmittedAt  time.Time

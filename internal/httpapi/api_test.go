@@ -33,7 +33,7 @@ import (
 const password = "Lotus-city-2026"
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *httptest.Server
 	store *postgres.Store
 	ready *error        // what the fake Temporal check answers
@@ -45,7 +45,7 @@ func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
 
 // newEnvWith builds the router over a fresh database; with a Temporal
 // client, department tasks work too.
-func newEnvWith(t *testing.T, tc client.Client) *env {
+func newEnvWith(t testing.TB, tc client.Client) *env {
 	t.Helper()
 	ctx := context.Background()
 	store := postgres.New(pgtest.NewPool(t))
@@ -143,7 +143,7 @@ func (e *env) do(c *http.Client, method, path, body string, headers ...string) *
 	return resp
 }
 
-func decodeBody[T any](t *testing.T, resp *http.Response) T {
+func decodeBody[T any](t testing.TB, resp *http.Response) T {
 	t.Helper()
 	var v T
 	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"lianxi/internal/auth"
+	"lianxi/internal/cadence"
 	"lianxi/internal/domain"
 )
 
@@ -59,6 +60,12 @@ type committeeJSON struct {
 	Conveners     []convenerJSON `json:"conveners"`
 	MemberCount   int            `json:"member_count"`
 	Members       []orgRef       `json:"members"`
+	// The office's cadence settings (cadence.go), and on one committee's
+	// view how its year stands against min_per_year.
+	AgendaLeadDays int                  `json:"agenda_lead_days"`
+	Settings       domain.CycleSettings `json:"settings"`
+	CadenceWarning *bool                `json:"cadence_warning,omitempty"`
+	CadenceYear    *cadence.YearStatus  `json:"cadence_year,omitempty"`
 }
 
 func refJSON(o domain.Organisation) orgRef {
@@ -78,7 +85,7 @@ func toCommitteeJSON(c domain.Committee) committeeJSON {
 	out := committeeJSON{Code: c.Code, NameZH: c.NameZH, NameEN: c.NameEN, PlanItem: c.PlanItem, Cadence: string(c.Cadence),
 		MinPerYear: c.MinPerYear, CadenceNoteZH: c.CadenceNoteZH, CadenceNoteEN: c.CadenceNoteEN,
 		Office:    officeJSON{DirectorZH: c.OfficeDirectorZH, DirectorEN: c.OfficeDirectorEN},
-		Conveners: []convenerJSON{}, Members: []orgRef{}, MemberCount: len(c.Members)}
+		Conveners: []convenerJSON{}, Members: []orgRef{}, MemberCount: len(c.Members), AgendaLeadDays: c.AgendaLeadDays, Settings: c.Settings}
 	if c.OfficeHost != nil {
 		h := refJSON(*c.OfficeHost)
 		out.Office.Host = &h
@@ -117,7 +124,7 @@ func (a *api) getCommittee(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toCommitteeJSON(c))
+	a.writeCommittee(w, r, c)
 }
 
 func (a *api) listOrganisations(w http.ResponseWriter, r *http.Request) {

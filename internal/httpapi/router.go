@@ -86,6 +86,7 @@ func Router(d Deps) *chi.Mux {
 		r.Get("/committees/{code}", a.getCommittee)
 		r.Get("/committees/{code}/escalation", a.getLadder)
 		r.Put("/committees/{code}/escalation", a.setLadder)
+		r.Put("/committees/{code}/cadence", a.setCadence)
 		r.Get("/organisations", a.listOrganisations)
 		r.Get("/organisations/{code}", a.getOrganisation)
 		r.Post("/organisations/{code}/rename", a.renameOrganisation)

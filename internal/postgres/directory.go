@@ -198,7 +198,11 @@ func (s *Store) assembleCommittees(ctx context.Context, rows []sqlcgen.Committee
 		index[r.Code] = i
 		c := domain.Committee{Code: r.Code, NameZH: r.NameZh, NameEN: r.NameEn, PlanItem: r.PlanItem,
 			OfficeDirectorZH: r.OfficeDirectorZh, OfficeDirectorEN: r.OfficeDirectorEn,
-			Cadence: domain.Cadence(r.Cadence), MinPerYear: int(r.MinPerYear), CadenceNoteZH: r.CadenceNoteZh, CadenceNoteEN: r.CadenceNoteEn}
+			Cadence: domain.Cadence(r.Cadence), MinPerYear: int(r.MinPerYear), CadenceNoteZH: r.CadenceNoteZh, CadenceNoteEN: r.CadenceNoteEn,
+			AgendaLeadDays: int(r.AgendaLeadDays)}
+		if c.Settings, err = settingsFrom(r.CycleSettings); err != nil {
+			return nil, err
+		}
 		if r.OfficeHost.Valid {
 			h := orgByCode[r.OfficeHost.String]
 			c.OfficeHost = &h
@@ -266,4 +270,17 @@ func (s *Store) LoadSeed(ctx context.Context, name string, orgs []domain.Organis
 			Detail: map[string]string{"organisations": itoa(len(orgs)), "committees": itoa(len(committees))}})
 	})
 	return loaded, err
+}
+
+// Mergers maps each organisation to those merged into it directly.
+func (s *Store) Mergers(ctx context.Context) (map[domain.Code][]domain.Code, error) {
+	rows, err := s.q.ListMergers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	into := map[domain.Code][]domain.Code{}
+	for _, r := range rows {
+		into[r.MergedInto] = append(into[r.MergedInto], r.Code)
+	}
+	return into, nil
 }

@@ -40,7 +40,7 @@ func moveTask(t testing.TB, s *postgres.Store, id int64, status domain.TaskStatu
 	if !submitted.IsZero() {
 		at = submitted
 	}
-	c := domain.TaskChange{Key: fmt.Sprintf("test:%d:%s", id, status), TaskID: id, Status: status, DueAt: due, SubmittedAt: submitted, At: at,
+	c := domain.TaskChange{Key: fmt.Sprintf("test:%d:%s", id, status), TaskID: id, Status: status, DueAt: due, DueChanged: true, SubmittedAt: submitted, At: at,
 		Event: domain.TaskEvent{At: at, Actor: "someone", Kind: string(status)},
 		Audit: domain.AuditRecord{Actor: "someone", Action: "task." + string(status), Object: fmt.Sprintf("task:%d", id), Result: domain.AuditOK}}
 	if status.Closed() {

@@ -303,8 +303,10 @@ func (s *Store) RecordTaskChange(ctx context.Context, c domain.TaskChange) error
 			SubmittedAt: tstz(c.SubmittedAt), ClosedAt: tstz(c.ClosedAt)}); err != nil {
 			return err
 		}
-		if err := q.SetTaskDepartmentsDue(ctx, sqlcgen.SetTaskDepartmentsDueParams{TaskID: c.TaskID, DueAt: tstz(c.DueAt)}); err != nil {
-			return err
+		if c.DueChanged {
+			if err := q.SetTaskDepartmentsDue(ctx, sqlcgen.SetTaskDepartmentsDueParams{TaskID: c.TaskID, DueAt: tstz(c.DueAt)}); err != nil {
+				return err
+			}
 		}
 		if c.Contribution != nil {
 			if err := q.UpsertContribution(ctx, sqlcgen.UpsertContributionParams{TaskID: c.TaskID, OrgCode: c.Contribution.Department,

@@ -23,11 +23,19 @@ import (
 // DefaultReminderSchedule is weekdays at 09:00, Asia/Shanghai.
 const DefaultReminderSchedule = "0 9 * * 1-5"
 
+// DefaultCadenceSchedule is every day at 08:30, Asia/Shanghai: the cadence
+// run decides by working days itself, and a daily tick catches up a day
+// missed.
+const DefaultCadenceSchedule = "30 8 * * *"
+
 // Options configure the ticks.
 type Options struct {
 	// ReminderSchedule is a five-field cron expression in Asia/Shanghai
 	// time for the reminder sweep; empty: DefaultReminderSchedule.
 	ReminderSchedule string
+	// CadenceSchedule is the cron expression of the daily cadence run;
+	// empty: DefaultCadenceSchedule.
+	CadenceSchedule string
 }
 
 // Scheduler owns the cron ticks.
@@ -48,6 +56,13 @@ func New(c client.Client, log *slog.Logger, opt Options) (*Scheduler, error) {
 	}
 	if _, err := s.cron.AddFunc(spec, func() { s.Reminders(context.Background(), s.now()) }); err != nil {
 		return nil, fmt.Errorf("reminder schedule %q: %w", spec, err)
+	}
+	cadence := opt.CadenceSchedule
+	if cadence == "" {
+		cadence = DefaultCadenceSchedule
+	}
+	if _, err := s.cron.AddFunc(cadence, func() { s.Cadence(context.Background(), s.now()) }); err != nil {
+		return nil, fmt.Errorf("cadence schedule %q: %w", cadence, err)
 	}
 	// Every five minutes, following workflows.HousekeepingInterval.
 	if _, err := s.cron.AddFunc("*/5 * * * *", func() { s.Housekeeping(context.Background(), s.now()) }); err != nil {
@@ -72,6 +87,12 @@ func (s *Scheduler) Housekeeping(ctx context.Context, now time.Time) {
 func (s *Scheduler) Reminders(ctx context.Context, now time.Time) {
 	tick := now.Truncate(time.Minute)
 	s.start(ctx, workflows.RemindersID(tick), workflows.Reminders, workflows.RemindersInput{Tick: tick})
+}
+
+// Cadence starts the cadence run of the day holding now (Asia/Shanghai),
+// once.
+func (s *Scheduler) Cadence(ctx context.Context, now time.Time) {
+	s.start(ctx, workflows.CadenceID(now), workflows.Cadence, workflows.CadenceInput{Day: now})
 }
 
 // start starts a workflow unless a run with its id exists: another replica,

@@ -214,15 +214,9 @@ func (s *Service) Authority(ctx context.Context, actor domain.User, onBehalfOf s
 // into theirs, so a task follows its department through a merge: the
 // absorbing department sees and handles the old one's tasks.
 func (s *Service) inherit(ctx context.Context, u domain.User) (domain.User, error) {
-	orgs, err := s.store.ListOrganisations(ctx)
-	if err != nil {
+	into, err := s.store.Mergers(ctx)
+	if err != nil || len(into) == 0 {
 		return u, err
-	}
-	into := map[domain.Code][]domain.Code{}
-	for _, o := range orgs {
-		if o.MergedInto != "" {
-			into[o.MergedInto] = append(into[o.MergedInto], o.Code)
-		}
 	}
 	grants := slices.Clone(u.Grants)
 	for _, g := range u.Grants {
@@ -274,8 +268,8 @@ func (s *Service) Act(ctx context.Context, actor domain.User, onBehalfOf string,
 	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: workflows.TaskID(id), UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
+	var out domain.Task
 	if err == nil {
-		var out domain.Task
 		err = h.Get(ctx, &out)
 	}
 	if err != nil {
@@ -286,15 +280,16 @@ func (s *Service) Act(ctx context.Context, actor domain.User, onBehalfOf string,
 		}
 		return domain.Task{}, workflows.UpdateError(err)
 	}
-	return s.store.GetTask(ctx, id)
+	// The workflow answers with the task as it recorded it.
+	return out, nil
 }
 
 // checkItemAttachments refuses agenda items naming files that are not
 // attached to the task.
 func (s *Service) checkItemAttachments(ctx context.Context, t domain.Task, values map[string]any) error {
 	items, err := domain.ItemsValue(values["items"])
-	if err != nil {
-		return nil // the workflow's validator names the field
+	if err != nil || !slices.ContainsFunc(items, func(it domain.ItemInput) bool { return len(it.Attachments) > 0 }) {
+		return nil // nothing to check, or the workflow's validator names the field
 	}
 	files, err := s.store.Attachments(ctx, t.ID)
 	if err != nil {

@@ -26,12 +26,15 @@ const maxTaskFormBytes = 1 << 20
 // taskForm is what came back with a refused action: which form it was, the
 // message, each field's message and what was typed, so the form is shown
 // again as the person left it. Inputs are named like the domain's fields
-// ("values.topic", "reason", "due_at"), so field errors need no mapping.
+// ("values.topic", "reason", "due_at"), so field errors need no mapping,
+// except an items field's, whose rows are numbered as typed (see
+// itemRowsOf). All keeps every value posted, for inputs with several.
 type taskForm struct {
 	Action string
 	Error  string
 	Fields map[string]string
 	Values map[string]string
+	All    url.Values
 }
 
 // formField is one field of a task's form, ready to render.
@@ -42,10 +45,17 @@ type formField struct {
 	Value   string
 	Checked bool
 	Error   string
+	Hint    string
+	Choices []option  // a select's options, labelled
+	Rows    []itemRow // an items field's rows
 }
 
-// valueRow is one submitted value with its field's label.
-type valueRow struct{ Label, Value string }
+// valueRow is one submitted value with its field's label (an items
+// field's items one by one).
+type valueRow struct {
+	Label, Value string
+	Items        []itemRow
+}
 
 // historyRow is one entry of a task's history in words.
 type historyRow struct {
@@ -152,6 +162,9 @@ func (p *Pages) showTask(w http.ResponseWriter, r *http.Request, u domain.User, 
 	if key := "task.done." + done; done != "" && i18n.Has(v.Lang, key) {
 		data.Done = v.T(key)
 	}
+	if done == "submit" && t.ClosesOnSubmit() {
+		data.Done = v.T("cycle.done.answered") // nothing for the office to review
+	}
 	data.Form = form
 	data.MaxFileMB = postgres.MaxAttachmentBytes >> 20
 	// A refusal because the task moved on (another office member accepted
@@ -169,10 +182,19 @@ func (p *Pages) showTask(w http.ResponseWriter, r *http.Request, u domain.User, 
 			data.CoDepts = append(data.CoDepts, option{Value: c, Label: n.org(c), Selected: form.Values["department"] == c})
 		}
 	}
-	data.Fields = fieldsOf(t, form)
-	for _, f := range t.Form {
+	data.Fields = fieldsOf(v.Lang, t, form, d.Attachments)
+	for i, f := range t.Form {
 		if val, ok := t.Values[f.Name]; ok && val != nil && val != "" {
-			data.Values = append(data.Values, valueRow{Label: f.Label, Value: showValue(v.Lang, val)})
+			row := valueRow{Label: data.Fields[i].Label, Value: showValue(v.Lang, val)}
+			if f.Type == domain.FieldItems {
+				row.Value, row.Items = "", shownItems(val, d.Attachments)
+			}
+			for _, c := range data.Fields[i].Choices {
+				if c.Value == row.Value {
+					row.Value = c.Label
+				}
+			}
+			data.Values = append(data.Values, row)
 		}
 	}
 	for _, e := range d.History {
@@ -211,8 +233,9 @@ func canOn(t domain.Task, u domain.User) taskCan {
 
 // fieldsOf prepares a task's form: what was typed when a submission comes
 // back refused, else the values last saved (a task returned for rework
-// keeps what the department wrote).
-func fieldsOf(t domain.Task, form taskForm) []formField {
+// keeps what the department wrote). files are the task's attachments, which
+// an items field's rows may name.
+func fieldsOf(lang i18n.Lang, t domain.Task, form taskForm, files []domain.Attachment) []formField {
 	out := make([]formField, len(t.Form))
 	for i, f := range t.Form {
 		ff := formField{FormField: f, Input: "values." + f.Name, ID: "values-" + f.Name}
@@ -224,6 +247,13 @@ func fieldsOf(t domain.Task, form taskForm) []formField {
 			ff.Value = plainValue(val)
 			ff.Checked = val == true
 		}
+		for _, o := range f.Options {
+			ff.Choices = append(ff.Choices, option{Value: o, Label: o, Selected: o == ff.Value})
+		}
+		if f.Type == domain.FieldItems {
+			ff.Value, ff.Rows = "", itemRowsOf(t, f, form, files)
+		}
+		meetingField(lang, t, &ff)
 		out[i] = ff
 	}
 	return out
@@ -322,6 +352,11 @@ var taskActions = map[string]actionSpec{
 			switch f.Type {
 			case domain.FieldBoolean:
 				vals[f.Name] = raw != ""
+			case domain.FieldItems:
+				// Rows left empty are dropped; none at all is no value.
+				if items, _ := postedItems(r.PostForm, "values."+f.Name); len(items) > 0 {
+					vals[f.Name] = items
+				}
 			case domain.FieldNumber:
 				raw = strings.TrimSpace(raw)
 				if raw == "" {
@@ -447,7 +482,7 @@ func (p *Pages) taskAction(w http.ResponseWriter, r *http.Request) {
 		p.forbidden(w, r, u)
 		return
 	}
-	kept := taskForm{Action: action, Values: map[string]string{}}
+	kept := taskForm{Action: action, Values: map[string]string{}, All: r.PostForm}
 	for k, vs := range r.PostForm {
 		if len(vs) > 0 {
 			kept.Values[k] = vs[0]

@@ -1,13 +1,14 @@
 // Package webui serves Lianxi's server-rendered pages: sign-in, the
 // dashboard, the committees and organisations of the plans, user
 // administration, the department inbox and task pages, the office board,
-// the supervision ledger and the working-day calendar. Handlers stay small — read the form, check the role, call
-// the service, render — and every word on a page comes from the i18n
+// the supervision ledger, the working-day calendar, and the joint
+// meetings' cycles with their printable agendas and minutes. Handlers stay
+// small — read the form, check the role, call the service, render — and every word on a page comes from the i18n
 // catalogues, so a page exists in Chinese and English alike.
 //
 // The package depends on the services it calls only through the small
-// interfaces below, which auth.Service, tasks.Service and postgres.Store
-// satisfy; tests pass fakes. Cross-origin protection and the middleware that puts the signed-in
+// interfaces below, which auth.Service, tasks.Service, meetings.Service and
+// postgres.Store satisfy; tests pass fakes. Cross-origin protection and the middleware that puts the signed-in
 // user into the request context are applied by the router around these
 // routes, not here.
 package webui
@@ -64,6 +65,7 @@ type Deps struct {
 	Ledger    Ledger
 	Calendar  Calendar
 	Notes     Notifications
+	Meetings  Meetings
 	Log       *slog.Logger
 	Now       func() time.Time // the clock deadlines are judged by; nil: time.Now
 }
@@ -77,6 +79,7 @@ type Pages struct {
 	ledger Ledger
 	cal    Calendar
 	notes  Notifications
+	meet   Meetings
 	log    *slog.Logger
 	tpl    *templates
 	assets *assets
@@ -108,7 +111,7 @@ func New(d Deps) (*Pages, error) {
 		return nil, err
 	}
 	return &Pages{auth: d.Auth, dir: d.Directory, audit: d.Audit, tasks: d.Tasks, ledger: d.Ledger, cal: d.Calendar, notes: d.Notes,
-		log: d.Log, tpl: tpl, assets: as, now: d.Now}, nil
+		meet: d.Meetings, log: d.Log, tpl: tpl, assets: as, now: d.Now}, nil
 }
 
 // Routes mounts the pages on a router. The router is expected to apply
@@ -143,6 +146,14 @@ func (p *Pages) Routes(r chi.Router) {
 		r.Get("/admin/calendar", p.calendarPage)
 		r.Post("/admin/calendar", p.setOverride)
 		r.Post("/admin/calendar/delete", p.deleteOverride)
+
+		r.Get("/committees/{code}/cycles", p.cycles)
+		r.Post("/committees/{code}/cycles", p.startCycle)
+		r.Get("/cycles/{id}", p.cycle)
+		r.Get("/cycles/{id}/agenda", p.agendaPrint)
+		r.Get("/cycles/{id}/minutes", p.minutesPrint)
+		r.Post("/cycles/{id}/decisions/{decision}/{action}", p.cycleAction)
+		r.Post("/cycles/{id}/{action}", p.cycleAction)
 	})
 }
 

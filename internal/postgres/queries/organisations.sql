@@ -32,3 +32,8 @@ UPDATE organisations SET name_zh = $2, name_en = $3, updated_at = now() WHERE co
 
 -- name: MergeOrganisation :exec
 UPDATE organisations SET merged_into = $2, updated_at = now() WHERE code = $1;
+
+-- name: ListMergers :many
+-- The organisations merged into another: what a department's people
+-- inherit.
+SELECT code, merged_into::text AS merged_into FROM organisations WHERE merged_into IS NOT NULL ORDER BY code;

@@ -91,6 +91,37 @@ func (q *Queries) InsertOrganisationEvent(ctx context.Context, arg InsertOrganis
 	return err
 }
 
+const listMergers = `-- name: ListMergers :many
+SELECT code, merged_into::text AS merged_into FROM organisations WHERE merged_into IS NOT NULL ORDER BY code
+`
+
+type ListMergersRow struct {
+	Code       string
+	MergedInto string
+}
+
+// The organisations merged into another: what a department's people
+// inherit.
+func (q *Queries) ListMergers(ctx context.Context) ([]ListMergersRow, error) {
+	rows, err := q.db.Query(ctx, listMergers)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListMergersRow{}
+	for rows.Next() {
+		var i ListMergersRow
+		if err := rows.Scan(&i.Code, &i.MergedInto); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listOrganisationEvents = `-- name: ListOrganisationEvents :many
 SELECT id, org_code, kind, at, old_name_zh, old_name_en, new_name_zh, new_name_en, target_code, note FROM organisation_events ORDER BY org_code, at, id
 `
