@@ -255,7 +255,7 @@ func (w *cycleState) change(ctx workflow.Context, a Action, kind string, detail 
 func (w *cycleState) save(ctx workflow.Context, key string, ev domain.CycleEvent, audit *domain.AuditRecord) error {
 	w.c.Version++
 	w.changes++
-	var m *activities.Meetings
+	var m *activities.Processes
 	lctx := workflow.WithLocalActivityOptions(ctx, localRecordOptions)
 	return workflow.ExecuteLocalActivity(lctx, m.RecordCycle, domain.CycleChange{Key: key, Cycle: w.c, Event: ev, Audit: audit}).Get(lctx, nil)
 }
@@ -269,7 +269,7 @@ func (w *cycleState) open(ctx workflow.Context, actor string, specs []activities
 	if len(specs) == 0 {
 		return out, nil
 	}
-	var m *activities.Meetings
+	var m *activities.Processes
 	var opened []activities.OpenedTask
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 5 * time.Minute, RetryPolicy: recordOptions.RetryPolicy})
 	if err := workflow.ExecuteActivity(actx, m.OpenTasks, activities.OpenTasksInput{Source: w.source(), Actor: actor, Tasks: specs}).Get(actx, &opened); err != nil {
@@ -282,27 +282,13 @@ func (w *cycleState) open(ctx workflow.Context, actor string, specs []activities
 }
 
 func (w *cycleState) notify(ctx workflow.Context, n activities.NoticeInput) error {
-	var m *activities.Meetings
+	var m *activities.Processes
 	n.Key = w.c.ID + ":" + n.Key
 	if n.Link == "" {
 		n.Link = "/cycles/" + w.c.ID
 	}
 	actx := workflow.WithActivityOptions(ctx, recordOptions)
 	return workflow.ExecuteActivity(actx, m.Notify, n).Get(actx, nil)
-}
-
-// command sends a process command to each task; a task that has ended
-// meanwhile ignores it.
-func (w *cycleState) command(ctx workflow.Context, ids []int64, cmd ProcessCommand) {
-	futures := make([]workflow.Future, 0, len(ids))
-	for _, id := range ids {
-		if id != 0 {
-			futures = append(futures, workflow.SignalExternalWorkflow(ctx, TaskID(id), "", SignalProcessCommand, cmd))
-		}
-	}
-	for _, f := range futures {
-		_ = f.Get(ctx, nil)
-	}
 }
 
 func (w *cycleState) pendingAgendaTasks() []int64 {
@@ -542,7 +528,7 @@ func (w *cycleState) closeAgendaCall(ctx workflow.Context, r NoteRequest) (domai
 			return nil
 		},
 		func(ctx workflow.Context) error {
-			w.command(ctx, withdraw, ProcessCommand{Withdraw: true, Reason: "议题征集已截止 The agenda call has closed"})
+			commandTasks(ctx, withdraw, ProcessCommand{Withdraw: true, Reason: "议题征集已截止 The agenda call has closed"})
 			return nil
 		})
 }
@@ -551,7 +537,7 @@ func (w *cycleState) extendAgendaCall(ctx workflow.Context, r ExtendRequest) (do
 	return w.change(ctx, r.Action, "agenda-call-extended", map[string]any{"due_at": r.DueAt},
 		func(c *domain.Cycle, now time.Time, _ string) error { return c.ExtendAgendaCall(r.DueAt, now) },
 		func(ctx workflow.Context) error {
-			w.command(ctx, w.pendingAgendaTasks(), ProcessCommand{DueAt: r.DueAt, Reason: "议题征集延期 The agenda call was extended"})
+			commandTasks(ctx, w.pendingAgendaTasks(), ProcessCommand{DueAt: r.DueAt, Reason: "议题征集延期 The agenda call was extended"})
 			return nil
 		})
 }
@@ -631,7 +617,7 @@ func (w *cycleState) record(ctx workflow.Context, r RecordRequest) (domain.Cycle
 					unanswered = append(unanswered, a.TaskID)
 				}
 			}
-			w.command(ctx, unanswered, ProcessCommand{Withdraw: true, Reason: "会议已召开 The meeting has been held"})
+			commandTasks(ctx, unanswered, ProcessCommand{Withdraw: true, Reason: "会议已召开 The meeting has been held"})
 			var specs []activities.TaskSpec
 			for _, d := range c.Decisions {
 				if d.TaskID == 0 {
@@ -671,7 +657,7 @@ func (w *cycleState) cancel(ctx workflow.Context, r ReasonRequest) (domain.Cycle
 			return c.Cancel(r.Reason, now, by)
 		},
 		func(ctx workflow.Context) error {
-			w.command(ctx, open, ProcessCommand{Withdraw: true, Reason: "会议周期已取消 The meeting cycle was cancelled"})
+			commandTasks(ctx, open, ProcessCommand{Withdraw: true, Reason: "会议周期已取消 The meeting cycle was cancelled"})
 			return nil
 		})
 }

@@ -49,7 +49,7 @@ func newCycleEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *cycleWorld)
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(cycleStart)
 	world := &cycleWorld{nextID: 100, opened: map[string]activities.OpenedTask{}, commands: map[string][]ProcessCommand{}}
-	var m *activities.Meetings
+	var m *activities.Processes
 	env.RegisterActivity(m)
 	env.OnActivity(m.OpenTasks, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.OpenTasksInput) ([]activities.OpenedTask, error) {
 		world.mu.Lock()

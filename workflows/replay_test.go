@@ -144,7 +144,7 @@ func serveScience(t *testing.T, tc client.Client, members ...domain.Code) string
 	w.RegisterWorkflow(workflows.Task)
 	w.RegisterWorkflow(workflows.MeetingCycle)
 	w.RegisterActivity(&activities.Activities{Tasks: store})
-	w.RegisterActivity(&activities.Meetings{Store: store, StartTask: taskSvc.StartWorkflow, Now: time.Now})
+	w.RegisterActivity(&activities.Processes{Store: store, StartTask: taskSvc.StartWorkflow, Now: time.Now})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

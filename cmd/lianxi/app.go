@@ -27,6 +27,7 @@ import (
 	"lianxi/internal/pgcluster"
 	"lianxi/internal/postgres"
 	"lianxi/internal/seed"
+	"lianxi/internal/selections"
 	"lianxi/internal/tasks"
 	"lianxi/internal/webui"
 	"lianxi/workflows"
@@ -104,6 +105,11 @@ func database(ctx context.Context, cfg *Config, log *slog.Logger, mode dbMode) (
 			stopCluster()
 			return nil, nil, fmt.Errorf("seed: %w", err)
 		}
+		if _, err := store.LoadProgrammes(ctx, seed.Programmes()); err != nil {
+			store.Close()
+			stopCluster()
+			return nil, nil, fmt.Errorf("seed programmes: %w", err)
+		}
 	}
 	return store, func() { store.Close(); stopCluster() }, nil
 }
@@ -136,9 +142,10 @@ func newWorker(c client.Client, cfg *Config, store *postgres.Store, authSvc *aut
 	w.RegisterWorkflow(workflows.Task)
 	w.RegisterWorkflow(workflows.Reminders)
 	w.RegisterWorkflow(workflows.MeetingCycle)
+	w.RegisterWorkflow(workflows.Selection)
 	w.RegisterActivity(&activities.Activities{Sessions: authSvc, Keys: store, Tasks: store, Now: time.Now})
 	w.RegisterActivity(notifier)
-	w.RegisterActivity(&activities.Meetings{Store: store, StartTask: tasks.New(store, c, nil).StartWorkflow, Now: time.Now})
+	w.RegisterActivity(&activities.Processes{Store: store, Experts: store.Experts, StartTask: tasks.New(store, c, nil).StartWorkflow, Now: time.Now})
 	w.RegisterWorkflow(workflows.Cadence)
 	w.RegisterActivity(&activities.Cadence{Store: store, StartCycle: meetings.New(store, c, tasks.New(store, c, nil), nil).StartByCadence, Now: time.Now})
 	return w, nil
@@ -156,13 +163,14 @@ func publicURL(cfg *Config) string {
 func webServer(cfg *Config, store *postgres.Store, authSvc *auth.Service, tc client.Client, reg *prometheus.Registry, log *slog.Logger) (*http.Server, error) {
 	taskSvc := tasks.New(store, tc, nil)
 	meetingSvc := meetings.New(store, tc, taskSvc, nil)
+	selectionSvc := selections.New(store, store, tc, taskSvc, nil)
 	pages, err := webui.New(webui.Deps{Auth: authSvc, Directory: store, Tasks: taskSvc, Ledger: store, Calendar: store, Notes: store,
-		Meetings: meetingSvc, Log: log})
+		Meetings: meetingSvc, Programmes: store, Selections: selectionSvc, Log: log})
 	if err != nil {
 		return nil, err
 	}
 	h := httpapi.Router(httpapi.Deps{
-		Store: store, Auth: authSvc, Tasks: taskSvc, Meetings: meetingSvc, Registry: reg, Log: log, Version: version,
+		Store: store, Auth: authSvc, Tasks: taskSvc, Meetings: meetingSvc, Selections: selectionSvc, Registry: reg, Log: log, Version: version,
 		Pages: pages.Routes, PageNotFound: pages.NotFound,
 		Ready: []httpapi.Check{
 			{Name: "postgres", Check: store.Ping},

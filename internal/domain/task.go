@@ -46,10 +46,11 @@ const (
 	KindProgressReport   TaskKind = "progress_report"   // report progress
 	KindScoring          TaskKind = "scoring"           // score entries
 	KindFeasibilityReply TaskKind = "feasibility_reply" // answer on an adopted idea
+	KindNomination       TaskKind = "nomination"        // nominate entries to a selection round
 )
 
 // TaskKinds lists every kind.
-var TaskKinds = []TaskKind{KindAdHoc, KindAgendaItems, KindAttendance, KindDecision, KindProgressReport, KindScoring, KindFeasibilityReply}
+var TaskKinds = []TaskKind{KindAdHoc, KindAgendaItems, KindAttendance, KindDecision, KindProgressReport, KindScoring, KindFeasibilityReply, KindNomination}
 
 // Priority orders tasks in an inbox.
 type Priority string
@@ -392,7 +393,7 @@ func ItemsValue(val any) ([]ItemInput, error) {
 // with nothing for the office to accept: an answer to an agenda call or a
 // notice, a progress report.
 func (t Task) ClosesOnSubmit() bool {
-	return t.FromProcess() && (t.Kind == KindAgendaItems || t.Kind == KindAttendance || t.Kind == KindProgressReport)
+	return t.FromProcess() && slices.Contains([]TaskKind{KindAgendaItems, KindAttendance, KindProgressReport, KindNomination}, t.Kind)
 }
 
 // ValidateSubmission checks a submission: the form's fields, then what the
@@ -429,8 +430,9 @@ func (t Task) FromProcess() bool { return t.Source.ID != "" && t.Source.Kind != 
 
 // Sources of tasks.
 const (
-	SourceAdHoc   = "adhoc"
-	SourceMeeting = "meeting"
+	SourceAdHoc     = "adhoc"
+	SourceMeeting   = "meeting"
+	SourceSelection = "selection"
 )
 
 // AgendaForm is the form of an agenda-call task.

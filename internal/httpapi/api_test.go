@@ -25,6 +25,7 @@ import (
 	"lianxi/internal/pgtest"
 	"lianxi/internal/postgres"
 	"lianxi/internal/seed"
+	"lianxi/internal/selections"
 	"lianxi/internal/tasks"
 	"lianxi/internal/webui"
 	"lianxi/workflows"
@@ -45,11 +46,16 @@ func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
 
 // newEnvWith builds the router over a fresh database; with a Temporal
 // client, department tasks work too.
-func newEnvWith(t testing.TB, tc client.Client) *env {
+// extra registrations (a test's own activities) run on the worker before
+// it starts.
+func newEnvWith(t testing.TB, tc client.Client, extra ...func(worker.Worker)) *env {
 	t.Helper()
 	ctx := context.Background()
 	store := postgres.New(pgtest.NewPool(t))
 	if _, err := store.LoadSeed(ctx, seed.Name, seed.Organisations(), seed.Committees()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.LoadProgrammes(ctx, seed.Programmes()); err != nil {
 		t.Fatal(err)
 	}
 	svc, err := auth.New(store, auth.Options{Sleep: func(context.Context, time.Duration) {}})
@@ -66,6 +72,8 @@ func newEnvWith(t testing.TB, tc client.Client) *env {
 		{Username: "cultureoffice", DisplayName: "文化办", Grants: []domain.Grant{{Role: domain.RoleOffice, Committee: "culture"}}},
 		{Username: "convener1", DisplayName: "科技召集人", Grants: []domain.Grant{{Role: domain.RoleConvener, Committee: "science"}}},
 		{Username: "cultureconvener", DisplayName: "文化召集人", Grants: []domain.Grant{{Role: domain.RoleConvener, Committee: "culture"}}},
+		{Username: "casesoffice", DisplayName: "管理创新办", Grants: []domain.Grant{{Role: domain.RoleOffice, Committee: "management"}}},
+		{Username: "casesconvener", DisplayName: "管理创新召集人", Grants: []domain.Grant{{Role: domain.RoleConvener, Committee: "management"}}},
 	} {
 		u.Password = password
 		if _, err := svc.CreateUser(ctx, auth.System, u, auth.Meta{}); err != nil {
@@ -80,21 +88,27 @@ func newEnvWith(t testing.TB, tc client.Client) *env {
 	e := &env{t: t, store: store, ready: &temporalErr, tc: tc, auth: svc}
 	var taskSvc *tasks.Service
 	var meetingSvc *meetings.Service
+	var selectionSvc *selections.Service
 	if tc != nil {
 		taskSvc = tasks.New(store, tc, nil)
 		meetingSvc = meetings.New(store, tc, taskSvc, nil)
+		selectionSvc = selections.New(store, store, tc, taskSvc, nil)
 		w := worker.New(tc, workflows.TaskQueue, worker.Options{})
 		w.RegisterWorkflow(workflows.Task)
 		w.RegisterWorkflow(workflows.MeetingCycle)
+		w.RegisterWorkflow(workflows.Selection)
 		w.RegisterActivity(&activities.Activities{Tasks: store})
-		w.RegisterActivity(&activities.Meetings{Store: store, StartTask: taskSvc.StartWorkflow, Now: time.Now})
+		w.RegisterActivity(&activities.Processes{Store: store, Experts: store.Experts, StartTask: taskSvc.StartWorkflow, Now: time.Now})
+		for _, f := range extra {
+			f(w)
+		}
 		if err := w.Start(); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(w.Stop)
 	}
 	h := httpapi.Router(httpapi.Deps{
-		Store: store, Auth: svc, Tasks: taskSvc, Meetings: meetingSvc, Registry: prometheus.NewRegistry(), Pages: pages.Routes, PageNotFound: pages.NotFound,
+		Store: store, Auth: svc, Tasks: taskSvc, Meetings: meetingSvc, Selections: selectionSvc, Registry: prometheus.NewRegistry(), Pages: pages.Routes, PageNotFound: pages.NotFound,
 		Ready: []httpapi.Check{
 			{Name: "postgres", Check: store.Ping},
 			{Name: "temporal", Check: func(context.Context) error { return *e.ready }},

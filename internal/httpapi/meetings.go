@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -94,11 +95,22 @@ func (a *api) cycleHistory(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"events": h})
 }
 
-// cycleAction decodes an office's or convener's action into req, stamps it
-// with the signed-in user's authority (or a colleague's, with
-// ?on_behalf_of=) and sends it to the cycle's workflow. path fills fields
-// the URL carries (a decision's number).
+// cycleAction sends an office's or convener's action to the cycle's
+// workflow (see processAction).
 func cycleAction[T any](a *api, update string, stamp func(*T, workflows.Action), path func(*T, *http.Request) error) http.HandlerFunc {
+	return processAction(a, update, stamp, path, func(ctx context.Context, u domain.User, onBehalfOf, id string, build func(workflows.Action) any) (any, error) {
+		c, err := a.Meetings.Act(ctx, u, onBehalfOf, id, update, build)
+		return toCycleJSON(c), err
+	})
+}
+
+// processAction decodes an action on a process (a cycle, a round) into
+// req, fills what the URL carries (path), stamps it with the signed-in
+// user's authority — or a colleague's, with ?on_behalf_of= — and sends it
+// through act, which answers with what the user may see of the process
+// afterwards.
+func processAction[T any](a *api, update string, stamp func(*T, workflows.Action), path func(*T, *http.Request) error,
+	act func(ctx context.Context, u domain.User, onBehalfOf, id string, build func(workflows.Action) any) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		u, ok := a.user(w, r)
 		if !ok {
@@ -115,7 +127,7 @@ func cycleAction[T any](a *api, update string, stamp func(*T, workflows.Action),
 				return
 			}
 		}
-		c, err := a.Meetings.Act(r.Context(), u, r.URL.Query().Get("on_behalf_of"), chi.URLParam(r, "id"), update, func(x workflows.Action) any {
+		out, err := act(r.Context(), u, r.URL.Query().Get("on_behalf_of"), chi.URLParam(r, "id"), func(x workflows.Action) any {
 			stamp(&req, x)
 			return req
 		})
@@ -123,7 +135,7 @@ func cycleAction[T any](a *api, update string, stamp func(*T, workflows.Action),
 			a.fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, toCycleJSON(c))
+		writeJSON(w, http.StatusOK, out)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"lianxi/internal/domain"
 	"lianxi/internal/meetings"
 	"lianxi/internal/postgres"
+	"lianxi/internal/selections"
 	"lianxi/internal/tasks"
 	"lianxi/workflows"
 )
@@ -32,14 +33,15 @@ type Check struct {
 
 // Deps are what the HTTP layer needs; cmd builds them.
 type Deps struct {
-	Store    *postgres.Store
-	Auth     *auth.Service
-	Tasks    *tasks.Service
-	Meetings *meetings.Service
-	Ready    []Check
-	Registry *prometheus.Registry // metrics are registered here and served at /metrics
-	Gatherer prometheus.Gatherer  // defaults to Registry
-	Pages    func(chi.Router)     // mounts the server-rendered pages; nil for none
+	Store      *postgres.Store
+	Auth       *auth.Service
+	Tasks      *tasks.Service
+	Meetings   *meetings.Service
+	Selections *selections.Service
+	Ready      []Check
+	Registry   *prometheus.Registry // metrics are registered here and served at /metrics
+	Gatherer   prometheus.Gatherer  // defaults to Registry
+	Pages      func(chi.Router)     // mounts the server-rendered pages; nil for none
 	// PageNotFound answers unknown paths outside /api with a page; nil: a
 	// problem document everywhere.
 	PageNotFound http.HandlerFunc
@@ -49,7 +51,8 @@ type Deps struct {
 
 type api struct {
 	Deps
-	problems problemWriter
+	problems    problemWriter
+	publicLimit *auth.AddressLimiter
 }
 
 // Router returns the HTTP handler with every route.
@@ -60,7 +63,7 @@ func Router(d Deps) *chi.Mux {
 	if d.Gatherer == nil {
 		d.Gatherer = d.Registry
 	}
-	a := &api{Deps: d, problems: problemWriter{log: d.Log}}
+	a := &api{Deps: d, problems: problemWriter{log: d.Log}, publicLimit: auth.NewAddressLimiter(6, 3)}
 	m := newHTTPMetrics(d.Registry)
 
 	csrf := http.NewCrossOriginProtection()
@@ -139,6 +142,14 @@ func Router(d Deps) *chi.Mux {
 			}))
 		r.Post("/cycles/{id}/decisions/{decision}/accept", a.followUp(true))
 		r.Post("/cycles/{id}/decisions/{decision}/return", a.followUp(false))
+
+		r.Get("/programmes", a.listProgrammes)
+		r.Get("/programmes/{code}", a.getProgramme)
+		r.Put("/programmes/{code}", a.putProgramme)
+		r.Get("/experts", a.listExperts)
+		r.Put("/experts/{username}", a.putExpert)
+
+		a.selectionRoutes(r)
 
 		r.Get("/ledger", a.ledgerStats)
 		r.Get("/ledger.xlsx", a.ledgerExport("xlsx"))

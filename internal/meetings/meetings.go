@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"time"
 
-	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -96,25 +95,15 @@ func (s *Service) start(ctx context.Context, by string, code domain.Code, in dom
 	c := domain.StartCycle(committee, in, settings, carried, by, now, cal.Deadline(now, settings.AgendaDays))
 	rec.Detail = mergeDetail(rec.Detail, map[string]string{"committee": code, "period": string(in.Period)})
 	err = s.store.StartCycle(ctx, c, rec, func() error {
-		_, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-			ID:                       c.ID,
-			TaskQueue:                workflows.TaskQueue,
-			WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-			WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		return lxtemporal.StartOnce(ctx, s.temporal, client.StartWorkflowOptions{
+			ID:        c.ID,
+			TaskQueue: workflows.TaskQueue,
 			TypedSearchAttributes: temporal.NewSearchAttributes(
 				temporal.NewSearchAttributeKeyKeyword(lxtemporal.SACommittee).ValueSet(code),
 				temporal.NewSearchAttributeKeyKeyword(lxtemporal.SAKind).ValueSet("meeting"),
 				temporal.NewSearchAttributeKeyKeywordList(lxtemporal.SADepartments).ValueSet(c.Members),
 			),
-		}, workflows.MeetingCycle, workflows.MeetingCycleInput{Cycle: c})
-		var started *serviceerror.WorkflowExecutionAlreadyStarted
-		switch {
-		case errors.As(err, &started):
-			return domain.Conflict("error.cycle_exists", map[string]any{"id": c.ID})
-		case err != nil:
-			return &domain.Error{Kind: domain.KindUnavailable, Key: "error.unavailable", Err: err}
-		}
-		return nil
+		}, domain.Conflict("error.cycle_exists", map[string]any{"id": c.ID}), workflows.MeetingCycle, workflows.MeetingCycleInput{Cycle: c})
 	})
 	return c, err
 }

@@ -22,20 +22,36 @@ func (s *Store) StartCycle(ctx context.Context, c domain.Cycle, rec domain.Audit
 		return err
 	}
 	role, waiting := c.Waiting()
+	detail, _ := json.Marshal(map[string]any{"period": c.Period, "planned_meeting_month": c.PlannedMonth, "members": len(c.Members)})
+	return s.startProcess(ctx, c.ID, rec, domain.Conflict("error.cycle_exists", map[string]any{"id": c.ID}), start,
+		func(q *sqlcgen.Queries) (int64, error) {
+			return q.InsertCycle(ctx, sqlcgen.InsertCycleParams{ID: c.ID, CommitteeCode: c.Committee, Period: string(c.Period), Phase: string(c.Phase),
+				PlannedMonth: c.PlannedMonth, Version: int32(c.Version), WaitingRole: role, WaitingOn: waiting, StartedAt: tstz(c.StartedAt), State: state})
+		},
+		func(q *sqlcgen.Queries) error {
+			_, err := q.InsertCycleEvent(ctx, sqlcgen.InsertCycleEventParams{CycleID: c.ID, At: tstz(c.StartedAt), Actor: c.StartedBy, Kind: "started", Detail: detail})
+			return err
+		})
+}
+
+// startProcess stores a new process (a cycle, a round) with its first
+// event and audit record and runs start (which starts its workflow) before
+// committing; a row that exists already is the conflict given, and nothing
+// is started.
+func (s *Store) startProcess(ctx context.Context, object string, rec domain.AuditRecord, conflict error, start func() error,
+	insert func(*sqlcgen.Queries) (int64, error), event func(*sqlcgen.Queries) error) error {
 	return s.inTx(ctx, func(q *sqlcgen.Queries) error {
-		n, err := q.InsertCycle(ctx, sqlcgen.InsertCycleParams{ID: c.ID, CommitteeCode: c.Committee, Period: string(c.Period), Phase: string(c.Phase),
-			PlannedMonth: c.PlannedMonth, Version: int32(c.Version), WaitingRole: role, WaitingOn: waiting, StartedAt: tstz(c.StartedAt), State: state})
+		n, err := insert(q)
 		if err != nil {
 			return err
 		}
 		if n == 0 {
-			return domain.Conflict("error.cycle_exists", map[string]any{"id": c.ID})
+			return conflict
 		}
-		detail, _ := json.Marshal(map[string]any{"period": c.Period, "planned_meeting_month": c.PlannedMonth, "members": len(c.Members)})
-		if _, err := q.InsertCycleEvent(ctx, sqlcgen.InsertCycleEventParams{CycleID: c.ID, At: tstz(c.StartedAt), Actor: c.StartedBy, Kind: "started", Detail: detail}); err != nil {
+		if err := event(q); err != nil {
 			return err
 		}
-		rec.Object = c.ID
+		rec.Object = object
 		if err := s.appendAudit(ctx, q, rec); err != nil {
 			return err
 		}
@@ -52,12 +68,9 @@ func (s *Store) RecordCycle(ctx context.Context, ch domain.CycleChange) error {
 	if err != nil {
 		return err
 	}
-	detail, err := json.Marshal(ch.Event.Detail)
+	detail, err := eventDetail(ch.Event.Detail)
 	if err != nil {
 		return err
-	}
-	if ch.Event.Detail == nil {
-		detail = []byte("{}")
 	}
 	role, waiting := c.Waiting()
 	p := sqlcgen.UpsertCycleParams{ID: c.ID, CommitteeCode: c.Committee, Period: string(c.Period), Phase: string(c.Phase), PlannedMonth: c.PlannedMonth,
@@ -65,22 +78,41 @@ func (s *Store) RecordCycle(ctx context.Context, ch domain.CycleChange) error {
 	if c.Notice != nil {
 		p.MeetingAt, p.Place = tstz(c.Notice.StartsAt), c.Notice.Place
 	}
+	return s.recordStep(ctx, c.ID, ch.Audit,
+		func(q *sqlcgen.Queries) error { return q.UpsertCycle(ctx, p) },
+		func(q *sqlcgen.Queries) (int64, error) {
+			if ch.Event.Kind == "" {
+				return 0, nil
+			}
+			return q.InsertCycleEvent(ctx, sqlcgen.InsertCycleEventParams{Key: ntext(ch.Key), CycleID: c.ID, At: tstz(ch.Event.At),
+				Actor: ch.Event.Actor, Kind: ch.Event.Kind, Detail: detail})
+		})
+}
+
+// recordStep stores a step of a process (a cycle, a round) in one
+// transaction: its state (the save guards against an older version), its
+// event once per key, and, with a new event, the audit record.
+func (s *Store) recordStep(ctx context.Context, object string, audit *domain.AuditRecord,
+	save func(*sqlcgen.Queries) error, event func(*sqlcgen.Queries) (int64, error)) error {
 	return s.inTx(ctx, func(q *sqlcgen.Queries) error {
-		if err := q.UpsertCycle(ctx, p); err != nil {
+		if err := save(q); err != nil {
 			return err
 		}
-		if ch.Event.Kind == "" {
-			return nil
+		n, err := event(q)
+		if err != nil || n == 0 || audit == nil {
+			return err // n == 0: no event, or recorded already by a retried activity
 		}
-		n, err := q.InsertCycleEvent(ctx, sqlcgen.InsertCycleEventParams{Key: ntext(ch.Key), CycleID: c.ID, At: tstz(ch.Event.At),
-			Actor: ch.Event.Actor, Kind: ch.Event.Kind, Detail: detail})
-		if err != nil || n == 0 || ch.Audit == nil {
-			return err // n == 0: recorded already, by a retried activity
-		}
-		rec := *ch.Audit
-		rec.Object = c.ID
+		rec := *audit
+		rec.Object = object
 		return s.appendAudit(ctx, q, rec)
 	})
+}
+
+func eventDetail(d map[string]any) ([]byte, error) {
+	if d == nil {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(d)
 }
 
 func cycleFromState(state []byte) (domain.Cycle, error) {
@@ -196,6 +228,7 @@ func settingsFrom(raw []byte) (domain.CycleSettings, error) {
 // departments, or a committee's office or conveners.
 type Audience struct {
 	Departments []domain.Code
+	Users       []string // usernames
 	Committee   domain.Code
 	Role        string // "office" or "convener", with Committee
 }
@@ -212,6 +245,13 @@ func (s *Store) NotifyOnce(ctx context.Context, to Audience, key string, n domai
 		for _, r := range rows {
 			ids = append(ids, r.ID)
 		}
+	}
+	if len(to.Users) > 0 {
+		found, err := s.q.UserIDsByName(ctx, to.Users)
+		if err != nil {
+			return err
+		}
+		ids = append(ids, found...)
 	}
 	if to.Committee != "" {
 		rows, err := s.q.CommitteeRecipients(ctx, sqlcgen.CommitteeRecipientsParams{Committee: to.Committee, Role: to.Role})

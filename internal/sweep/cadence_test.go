@@ -61,7 +61,7 @@ func setupCadence(t *testing.T) *cadenceFixture {
 	w.RegisterWorkflow(workflows.MeetingCycle)
 	w.RegisterWorkflow(workflows.Cadence)
 	w.RegisterActivity(&activities.Activities{Tasks: store, Now: time.Now})
-	w.RegisterActivity(&activities.Meetings{Store: store, StartTask: taskSvc.StartWorkflow, Now: time.Now})
+	w.RegisterActivity(&activities.Processes{Store: store, StartTask: taskSvc.StartWorkflow, Now: time.Now})
 	w.RegisterActivity(&activities.Cadence{Store: store, StartCycle: meetings.New(store, tc, taskSvc, nil).StartByCadence, Now: time.Now})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)

@@ -12,11 +12,10 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-	"go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"lianxi/internal/calendar"
+	lxtemporal "lianxi/internal/temporal"
 	"lianxi/workflows"
 )
 
@@ -98,19 +97,20 @@ func (s *Scheduler) Cadence(ctx context.Context, now time.Time) {
 // start starts a workflow unless a run with its id exists: another replica,
 // or this one before a restart, already started it.
 func (s *Scheduler) start(ctx context.Context, id string, wf, input any) {
-	_, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	err := lxtemporal.StartOnce(ctx, s.client, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                workflows.TaskQueue,
-		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		WorkflowExecutionTimeout: 6 * time.Hour,
-	}, wf, input)
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	}, errStartedBefore, wf, input)
 	switch {
 	case err == nil:
 		s.log.Debug("sweep started", "id", id)
-	case errors.As(err, &started):
+	case errors.Is(err, errStartedBefore):
 	default:
 		s.log.Error("sweep start failed", "id", id, "err", err)
 	}
 }
+
+// errStartedBefore marks a slot another replica, or this one before a
+// restart, has started already.
+var errStartedBefore = errors.New("started before")

@@ -90,7 +90,7 @@ func newMeetingEnv(t *testing.T) *meetingEnv {
 	w.RegisterWorkflow(workflows.Task)
 	w.RegisterWorkflow(workflows.MeetingCycle)
 	w.RegisterActivity(&activities.Activities{Tasks: store})
-	w.RegisterActivity(&activities.Meetings{Store: store, StartTask: taskSvc.StartWorkflow, Now: time.Now})
+	w.RegisterActivity(&activities.Processes{Store: store, StartTask: taskSvc.StartWorkflow, Now: time.Now})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,8 @@ import (
 // fails when one is missing, so the list is the contract between the
 // handlers and the template files.
 var pageNames = []string{"login", "dashboard", "committees", "committee", "organisations", "users", "error",
-	"inbox", "task", "board", "ledger", "calendar", "notifications", "cycles", "cycle", "agenda_print", "minutes_print"}
+	"inbox", "task", "board", "ledger", "calendar", "notifications", "cycles", "cycle", "agenda_print", "minutes_print",
+	"programmes", "programme", "rounds", "round", "reviews", "round_review", "public_round"}
 
 // templates holds one parsed template set per page: the layout and
 // partials, cloned, plus the page's own file, so that pages may each define

@@ -1,8 +1,10 @@
 // Package webui serves Lianxi's server-rendered pages: sign-in, the
 // dashboard, the committees and organisations of the plans, user
 // administration, the department inbox and task pages, the office board,
-// the supervision ledger, the working-day calendar, and the joint
-// meetings' cycles with their printable agendas and minutes. Handlers stay
+// the supervision ledger, the working-day calendar, the joint meetings'
+// cycles with their printable agendas and minutes, and the selection
+// rounds (a round's page by role, an expert's reviews, and the public call,
+// notice and results, which need no sign-in). Handlers stay
 // small — read the form, check the role, call the service, render — and every word on a page comes from the i18n
 // catalogues, so a page exists in Chinese and English alike.
 //
@@ -68,6 +70,13 @@ type Deps struct {
 	Meetings  Meetings
 	Log       *slog.Logger
 	Now       func() time.Time // the clock deadlines are judged by; nil: time.Now
+
+	// Programmes may be nil: the selection programme pages then answer 404.
+	Programmes Programmes
+	// Selections may be nil: the selection rounds' pages (their lists, a
+	// round, an expert's reviews, the public call, notice and results)
+	// then answer 404.
+	Selections Selections
 }
 
 // Pages renders and serves the pages. Build it with New.
@@ -80,6 +89,9 @@ type Pages struct {
 	cal    Calendar
 	notes  Notifications
 	meet   Meetings
+	progs  Programmes
+	sel    Selections
+	public *auth.AddressLimiter
 	log    *slog.Logger
 	tpl    *templates
 	assets *assets
@@ -111,7 +123,7 @@ func New(d Deps) (*Pages, error) {
 		return nil, err
 	}
 	return &Pages{auth: d.Auth, dir: d.Directory, audit: d.Audit, tasks: d.Tasks, ledger: d.Ledger, cal: d.Calendar, notes: d.Notes,
-		meet: d.Meetings, log: d.Log, tpl: tpl, assets: as, now: d.Now}, nil
+		meet: d.Meetings, progs: d.Programmes, sel: d.Selections, public: auth.NewAddressLimiter(6, 5), log: d.Log, tpl: tpl, assets: as, now: d.Now}, nil
 }
 
 // Routes mounts the pages on a router. The router is expected to apply
@@ -154,6 +166,25 @@ func (p *Pages) Routes(r chi.Router) {
 		r.Get("/cycles/{id}/minutes", p.minutesPrint)
 		r.Post("/cycles/{id}/decisions/{decision}/{action}", p.cycleAction)
 		r.Post("/cycles/{id}/{action}", p.cycleAction)
+
+		r.Get("/programmes", p.programmes)
+		r.Get("/programmes/{code}", p.programme)
+		r.Post("/programmes/{code}", p.saveProgramme)
+
+		r.Get("/programmes/{code}/rounds", p.rounds)
+		r.Post("/programmes/{code}/rounds", p.startRound)
+		r.Get("/rounds/{id}", p.round)
+		r.Post("/rounds/{id}/entries/{entry}/{action}", p.roundAction)
+		r.Post("/rounds/{id}/objections/{objection}/{action}", p.roundAction)
+		r.Post("/rounds/{id}/{action}", p.roundAction)
+		r.Get("/reviews", p.reviews)
+		r.Get("/reviews/{id}", p.review)
+		r.Post("/reviews/{id}", p.score)
+		r.Post("/reviews/{id}/conflict", p.declareConflict)
+		// The public pages need no sign-in: the call, the notice with its
+		// objection form, the results.
+		r.Get("/public/rounds/{id}", p.publicRound)
+		r.Post("/public/rounds/{id}/{action}", p.publicAction)
 	})
 }
 

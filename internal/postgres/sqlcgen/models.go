@@ -108,6 +108,13 @@ type EscalationLadder struct {
 	UpdatedAt     pgtype.Timestamptz
 }
 
+type ExpertProfile struct {
+	Username    string
+	Affiliation pgtype.Text
+	Fields      []string
+	UpdatedAt   pgtype.Timestamptz
+}
+
 type IdempotencyKey struct {
 	UserID      int64
 	Key         string
@@ -200,9 +207,42 @@ type Outbox struct {
 	DispatchedAt pgtype.Timestamptz
 }
 
+type Programme struct {
+	Code          string
+	Version       int32
+	CommitteeCode string
+	OwnerCode     string
+	Definition    []byte
+	CreatedBy     string
+	CreatedAt     pgtype.Timestamptz
+}
+
 type SeedRun struct {
 	Name      string
 	AppliedAt pgtype.Timestamptz
+}
+
+type SelectionEvent struct {
+	ID      int64
+	Key     pgtype.Text
+	RoundID string
+	At      pgtype.Timestamptz
+	Actor   string
+	Kind    string
+	Detail  []byte
+}
+
+type SelectionRound struct {
+	ID               string
+	ProgrammeCode    string
+	ProgrammeVersion int32
+	Year             int32
+	CommitteeCode    string
+	Phase            string
+	Version          int32
+	StartedAt        pgtype.Timestamptz
+	ClosedAt         pgtype.Timestamptz
+	State            []byte
 }
 
 type Session struct {

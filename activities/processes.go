@@ -10,26 +10,46 @@ import (
 	"lianxi/internal/postgres"
 )
 
-// MeetingStore is what the meeting-cycle activities need of storage.
-type MeetingStore interface {
+// ProcessStore is what the activities of meeting cycles and selection
+// rounds need of storage.
+type ProcessStore interface {
 	Calendar(ctx context.Context) (*calendar.Calendar, error)
 	RecordCycle(ctx context.Context, ch domain.CycleChange) error
+	RecordRound(ctx context.Context, ch domain.RoundChange) error
 	OpenProcessTask(ctx context.Context, key string, t domain.Task, rec domain.AuditRecord, start func(domain.Task) error) (domain.Task, error)
 	NotifyOnce(ctx context.Context, to postgres.Audience, key string, n domain.Notification) error
 }
 
-// Meetings holds the meeting-cycle activities' dependencies: storage, the
-// starter of a task's workflow (the task service's, so every task starts
-// the same way) and the clock.
-type Meetings struct {
-	Store     MeetingStore
+// Processes holds the activities of the long-running processes (meeting
+// cycles, selection rounds) with their dependencies: storage, the starter
+// of a task's workflow (the task service's, so every task starts the same
+// way) and the clock.
+type Processes struct {
+	Store ProcessStore
+	// Experts reads the expert pool (users with the expert role, with
+	// their affiliation).
+	Experts   func(ctx context.Context) ([]domain.Expert, error)
 	StartTask func(ctx context.Context, t domain.Task) error
 	Now       func() time.Time
 }
 
 // RecordCycle stores a step a cycle's workflow took, once per key.
-func (m *Meetings) RecordCycle(ctx context.Context, ch domain.CycleChange) error {
+func (m *Processes) RecordCycle(ctx context.Context, ch domain.CycleChange) error {
 	return m.Store.RecordCycle(ctx, ch)
+}
+
+// RecordRound stores a step a selection round's workflow took, once per key.
+func (m *Processes) RecordRound(ctx context.Context, ch domain.RoundChange) error {
+	return m.Store.RecordRound(ctx, ch)
+}
+
+// LoadExpertsInput asks for the expert pool.
+type LoadExpertsInput struct{}
+
+// LoadExperts returns the expert pool as it is now; the round keeps the
+// snapshot it drew from.
+func (m *Processes) LoadExperts(ctx context.Context, _ LoadExpertsInput) ([]domain.Expert, error) {
+	return m.Experts(ctx)
 }
 
 // TaskSpec is a task a process opens: Key names it within the process (a
@@ -64,7 +84,7 @@ type OpenedTask struct {
 
 // OpenTasks opens a process's tasks, each with its workflow. Each is opened
 // once per key, so a retry after a crash opens only the ones missing.
-func (m *Meetings) OpenTasks(ctx context.Context, in OpenTasksInput) ([]OpenedTask, error) {
+func (m *Processes) OpenTasks(ctx context.Context, in OpenTasksInput) ([]OpenedTask, error) {
 	cal, err := m.Store.Calendar(ctx)
 	if err != nil {
 		return nil, err
@@ -99,6 +119,7 @@ func (m *Meetings) OpenTasks(ctx context.Context, in OpenTasksInput) ([]OpenedTa
 type NoticeInput struct {
 	Key         string         `json:"key"`
 	Departments []domain.Code  `json:"departments,omitempty"`
+	Users       []string       `json:"users,omitempty"`
 	Committee   domain.Code    `json:"committee,omitempty"`
 	Role        string         `json:"role,omitempty"`
 	Message     string         `json:"message"`
@@ -108,10 +129,10 @@ type NoticeInput struct {
 }
 
 // Notify puts a process's notice in its audience's notification centres.
-func (m *Meetings) Notify(ctx context.Context, in NoticeInput) error {
+func (m *Processes) Notify(ctx context.Context, in NoticeInput) error {
 	n := domain.Notification{TaskID: in.TaskID, Link: in.Link, CreatedAt: m.Now(),
 		Subject: i18n.T(i18n.ZH, in.Message+".subject", in.Params), Body: i18n.T(i18n.ZH, in.Message+".body", in.Params)}
-	return m.Store.NotifyOnce(ctx, postgres.Audience{Departments: in.Departments, Committee: in.Committee, Role: in.Role}, in.Key, n)
+	return m.Store.NotifyOnce(ctx, postgres.Audience{Departments: in.Departments, Users: in.Users, Committee: in.Committee, Role: in.Role}, in.Key, n)
 }
 
 // DeadlineInput asks for the time a number of working days from now.
@@ -119,7 +140,7 @@ type DeadlineInput struct{ Days int }
 
 // Deadline returns the due time that many working days from now, by the
 // calendar with its holidays and make-up days.
-func (m *Meetings) Deadline(ctx context.Context, in DeadlineInput) (time.Time, error) {
+func (m *Processes) Deadline(ctx context.Context, in DeadlineInput) (time.Time, error) {
 	cal, err := m.Store.Calendar(ctx)
 	if err != nil {
 		return time.Time{}, err

@@ -1,0 +1,30 @@
+package temporal
+
+import (
+	"context"
+	"errors"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"lianxi/internal/domain"
+)
+
+// StartOnce starts a workflow whose id names its process for good (a
+// committee's cycle of a period, a programme's round of a year): a second
+// start of the id, while the first runs or after it ended, is refused with
+// the conflict given; a server that does not answer is KindUnavailable.
+func StartOnce(ctx context.Context, c client.Client, opts client.StartWorkflowOptions, conflict error, workflow any, args ...any) error {
+	opts.WorkflowIDReusePolicy = enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
+	opts.WorkflowIDConflictPolicy = enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL
+	_, err := c.ExecuteWorkflow(ctx, opts, workflow, args...)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	switch {
+	case errors.As(err, &started):
+		return conflict
+	case err != nil:
+		return &domain.Error{Kind: domain.KindUnavailable, Key: "error.unavailable", Err: err}
+	}
+	return nil
+}
