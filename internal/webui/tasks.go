@@ -46,17 +46,20 @@ type Calendar interface {
 
 // menu says which navigation entries a person has, by role: the inbox for
 // people of a department, the board for offices and conveners, the ledger
-// for anyone acting for a committee or department, the calendar for
+// for anyone acting for a committee or department, the selection
+// programmes for everyone, the reviews for experts, the calendar for
 // administrators. A page refuses whoever its entry is hidden from.
-type menu struct{ Inbox, Board, Ledger, Calendar bool }
+type menu struct{ Inbox, Board, Ledger, Programmes, Reviews, Calendar bool }
 
 func (p *Pages) menuFor(u domain.User) menu {
 	v := postgres.ViewerOf(u)
 	return menu{
-		Inbox:    p.tasks != nil && len(v.Departments) > 0,
-		Board:    p.tasks != nil && (v.All || len(v.Committees) > 0),
-		Ledger:   p.tasks != nil && p.ledger != nil && (v.All || len(v.Committees) > 0 || len(v.Departments) > 0),
-		Calendar: p.cal != nil && u.IsAdmin(),
+		Inbox:      p.tasks != nil && len(v.Departments) > 0,
+		Board:      p.tasks != nil && (v.All || len(v.Committees) > 0),
+		Ledger:     p.tasks != nil && p.ledger != nil && (v.All || len(v.Committees) > 0 || len(v.Departments) > 0),
+		Programmes: p.progs != nil,
+		Reviews:    p.sel != nil && u.Has(domain.RoleExpert),
+		Calendar:   p.cal != nil && u.IsAdmin(),
 	}
 }
 
