@@ -384,6 +384,21 @@ func (w *roundState) step(ctx workflow.Context) (bool, error) {
 				Detail: map[string]any{"entries": len(r.Entries)}}, nil)
 		}
 	case domain.RoundReview:
+		if !r.ScoringDone() && !r.ScoringOverdue && !now.Before(r.ScoringDue) {
+			r.ScoringOverdue = true
+			_, late := r.Waiting()
+			params := map[string]any{"programme": r.Programme.NameZH, "year": r.Year, "count": len(late)}
+			if err := w.notify(ctx, activities.NoticeInput{Key: "scoring-overdue:experts", Users: late, Message: "notify.review_overdue",
+				Params: params, Link: "/reviews"}); err != nil {
+				return false, err
+			}
+			if err := w.notify(ctx, activities.NoticeInput{Key: "scoring-overdue:office", Committee: r.Programme.Committee, Role: "office",
+				Message: "notify.scoring_overdue", Params: params}); err != nil {
+				return false, err
+			}
+			return true, w.save(ctx, r.ID+":scoring-overdue", domain.CycleEvent{At: now, Actor: SystemActor, Kind: "scoring-overdue",
+				Detail: map[string]any{"late": late}}, nil)
+		}
 		if r.ScoringDone() {
 			if err := w.rank(r, now, SystemActor); err != nil {
 				return false, err
@@ -406,6 +421,10 @@ func (w *roundState) nextTimer() time.Time {
 		return w.r.NominationDue
 	case domain.RoundNotice:
 		return w.r.NoticeEnds
+	case domain.RoundReview:
+		if !w.r.ScoringOverdue {
+			return w.r.ScoringDue
+		}
 	}
 	return time.Time{}
 }

@@ -246,3 +246,40 @@ func TestSelectionRefusesADrawWithoutEnoughExperts(t *testing.T) {
 		}
 	}
 }
+
+func TestSelectionRemindsLateExpertsAndReplacesOne(t *testing.T) {
+	env, world := newRoundEnv(t)
+	s := &script{t: t, env: env, results: map[string]*updateCallback{}}
+	s.update("nominate", UpdateNominate, NominateRequest{Action: Action{Actor: educationLiaison}, NewEntry: nomination("education", "教育案例")})
+	s.update("close", UpdateCloseNominations, NoteRequest{Action: Action{Actor: mgmtOffice}})
+	s.update("accept", UpdateScreen, ScreenRequest{Action: Action{Actor: mgmtOffice}, ScreenInput: domain.ScreenInput{Entry: 1, Decision: domain.ScreenAccept}})
+	s.update("draw", UpdateCloseScreening, NoteRequest{Action: Action{Actor: mgmtOffice}})
+	// Nobody scores; the scoring deadline (ten days) passes.
+	s.after(11*24*time.Hour, func() {})
+	s.update("replace-late", UpdateReassign, ReassignRequest{Action: Action{Actor: mgmtOffice}, Review: 1, Reason: "逾期未评"})
+	s.update("cancel", UpdateCancelRound, ReasonRequest{Action: Action{Actor: mgmtOffice}, Reason: "测试结束"})
+	env.ExecuteWorkflow(Selection, SelectionInput{Round: testRound()})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	s.ok("nominate", "close", "accept", "draw", "replace-late", "cancel")
+	var experts, office []activities.NoticeInput
+	for _, n := range world.notices {
+		switch n.Message {
+		case "notify.review_overdue":
+			experts = append(experts, n)
+		case "notify.scoring_overdue":
+			office = append(office, n)
+		}
+	}
+	if len(experts) != 1 || len(experts[0].Users) != 3 || len(office) != 1 || office[0].Role != "office" {
+		t.Fatalf("reminders: experts %+v, office %+v", experts, office)
+	}
+	final := world.changes[len(world.changes)-1].Round
+	if r := final.Review(1); r == nil || !r.Replaced || len(final.Active()) != 3 || final.Reviews[3].Override != "逾期未评" {
+		t.Fatalf("replacement: %+v", final.Reviews)
+	}
+	if slices.Contains(experts[0].Users, "e2") {
+		t.Fatalf("e2 (education) must recuse from education's entry: %v", experts[0].Users)
+	}
+}

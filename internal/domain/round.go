@@ -44,30 +44,33 @@ type NominationTask struct {
 // Round is one year's round of a selection programme: the state its
 // workflow keeps and PostgreSQL mirrors.
 type Round struct {
-	ID            string              `json:"id"`
-	Programme     Programme           `json:"programme"` // the definition's version the round started with
-	Year          int                 `json:"year"`
-	Phase         RoundPhase          `json:"phase"`
-	Version       int                 `json:"version"`
-	StartedBy     string              `json:"started_by"`
-	StartedAt     time.Time           `json:"started_at"`
-	NominationDue time.Time           `json:"nomination_due"`
-	Calls         []NominationTask    `json:"calls"`
-	Entries       []Entry             `json:"entries"`
-	Experts       []Expert            `json:"experts,omitempty"`
-	Conflicts     map[string][]int    `json:"conflicts,omitempty"`
-	Reviews       []Review            `json:"reviews"`
-	ScoringDue    time.Time           `json:"scoring_due,omitzero"`
-	Ranking       []Ranked            `json:"ranking,omitempty"`
-	Proposed      []int               `json:"proposed,omitempty"`
-	Confirmed     []int               `json:"confirmed,omitempty"`
-	ConfirmReason string              `json:"confirm_reason,omitempty"`
-	ConfirmedBy   string              `json:"confirmed_by,omitempty"`
-	NoticeEnds    time.Time           `json:"notice_ends,omitzero"`
-	Objections    []Objection         `json:"objections"`
-	Publicity     map[string][]string `json:"publicity,omitempty"` // entry id → the media it is recommended to
-	Steps         []Step              `json:"steps"`
-	ClosedAt      time.Time           `json:"closed_at,omitzero"`
+	ID            string           `json:"id"`
+	Programme     Programme        `json:"programme"` // the definition's version the round started with
+	Year          int              `json:"year"`
+	Phase         RoundPhase       `json:"phase"`
+	Version       int              `json:"version"`
+	StartedBy     string           `json:"started_by"`
+	StartedAt     time.Time        `json:"started_at"`
+	NominationDue time.Time        `json:"nomination_due"`
+	Calls         []NominationTask `json:"calls"`
+	Entries       []Entry          `json:"entries"`
+	Experts       []Expert         `json:"experts,omitempty"`
+	Conflicts     map[string][]int `json:"conflicts,omitempty"`
+	Reviews       []Review         `json:"reviews"`
+	ScoringDue    time.Time        `json:"scoring_due,omitzero"`
+	// ScoringOverdue is set when the scoring deadline passed with reviews
+	// missing: the late experts are reminded, the office told.
+	ScoringOverdue bool                `json:"scoring_overdue,omitempty"`
+	Ranking        []Ranked            `json:"ranking,omitempty"`
+	Proposed       []int               `json:"proposed,omitempty"`
+	Confirmed      []int               `json:"confirmed,omitempty"`
+	ConfirmReason  string              `json:"confirm_reason,omitempty"`
+	ConfirmedBy    string              `json:"confirmed_by,omitempty"`
+	NoticeEnds     time.Time           `json:"notice_ends,omitzero"`
+	Objections     []Objection         `json:"objections"`
+	Publicity      map[string][]string `json:"publicity,omitempty"` // entry id → the media it is recommended to
+	Steps          []Step              `json:"steps"`
+	ClosedAt       time.Time           `json:"closed_at,omitzero"`
 }
 
 // StepInto records the round entering a phase.

@@ -149,15 +149,33 @@ func TestManagementCasesRoundThroughTheAPI(t *testing.T) {
 	if round.Programme.Version != 2 || round.Programme.NoticeDays != noticeDays {
 		t.Fatalf("the round keeps the version it started with: %+v", round.Programme)
 	}
-	e.waitRound(office, id, "open its calls", func(r roundOut) bool {
+	opened := e.waitRound(office, id, "open its calls", func(r roundOut) bool {
 		return len(r.Calls) == 11 && !slices.ContainsFunc(r.Calls, func(c domain.NominationTask) bool { return c.TaskID == 0 })
 	})
+	// Finance uploads its supporting material to its call task, in its inbox.
+	var financeCall int64
+	for _, c := range opened.Calls {
+		if c.Department == "finance" {
+			financeCall = c.TaskID
+		}
+	}
+	up := e.upload(depts["finance"], fmt.Sprintf("/api/v1/tasks/%d/attachments", financeCall), "材料.pdf", []byte("%PDF-1.4\n材料\n"))
+	if up.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %d %s", up.StatusCode, readBody(up))
+	}
+	file := decodeBody[domain.Attachment](t, up)
+	problem(t, e.do(depts["finance"], "POST", path+"/nominations",
+		`{"title":"x","unit":"finance","department":"finance","summary":"s","contact":"c","attachments":[999999]}`), http.StatusUnprocessableEntity)
 
 	// Thirty nominations: three from each of ten departments.
 	nominating := []string{"org-dept", "publicity-dept", "reform-office", "education", "sci-tech", "eit", "finance", "civil-affairs", "health", "sasac"}
 	for i := 0; i < 30; i++ {
 		dept := nominating[i%10]
-		body := fmt.Sprintf(`{"title":"案例%02d","unit":"%s","department":"%s","summary":"做法与成效","contact":"张三 0731-0000%02d"}`, i+1, dept, dept, i)
+		files := "[]"
+		if dept == "finance" {
+			files = fmt.Sprintf("[%d]", file.ID)
+		}
+		body := fmt.Sprintf(`{"title":"案例%02d","unit":"%s","department":"%s","summary":"做法与成效","contact":"张三 0731-0000%02d","attachments":%s}`, i+1, dept, dept, i, files)
 		e.roundJSON(depts[dept], "POST", path+"/nominations", body, http.StatusOK)
 	}
 	// A department cannot nominate in another's name; bad fields are named.

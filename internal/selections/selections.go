@@ -198,7 +198,11 @@ func (s *Service) Act(ctx context.Context, actor domain.User, onBehalfOf, id, up
 	if err != nil {
 		return domain.Round{}, err
 	}
-	r, err := s.update(ctx, id, update, build(a))
+	arg := build(a)
+	if err := s.checkAttachments(ctx, id, arg); err != nil {
+		return domain.Round{}, err
+	}
+	r, err := s.update(ctx, id, update, arg)
 	if err != nil {
 		return domain.Round{}, err
 	}
@@ -206,10 +210,56 @@ func (s *Service) Act(ctx context.Context, actor domain.User, onBehalfOf, id, up
 	return view, nil
 }
 
+// checkAttachments refuses a nomination naming files that are not
+// attached to its department's call task (where the department uploads its
+// supporting material).
+func (s *Service) checkAttachments(ctx context.Context, id string, arg any) error {
+	var in domain.NewEntry
+	entry := 0
+	switch q := arg.(type) {
+	case workflows.NominateRequest:
+		in = q.NewEntry
+	case workflows.ReviseRequest:
+		in, entry = q.NewEntry, q.Entry
+	default:
+		return nil
+	}
+	if len(in.Attachments) == 0 {
+		return nil
+	}
+	r, err := s.store.GetRound(ctx, id)
+	if err != nil {
+		return err
+	}
+	dept := in.Department
+	if e := r.Entry(entry); e != nil {
+		dept = e.Department
+	}
+	var files []domain.Attachment
+	for _, c := range r.Calls {
+		if c.Department == dept && c.TaskID != 0 {
+			if files, err = s.store.Attachments(ctx, c.TaskID); err != nil {
+				return err
+			}
+		}
+	}
+	var v domain.Validation
+	for i, a := range in.Attachments {
+		v.Check(slices.ContainsFunc(files, func(f domain.Attachment) bool { return f.ID == a }), "attachments["+strconv.Itoa(i)+"]", "validation.attachment", nil)
+	}
+	return v.Err()
+}
+
 // PublicAct sends the public's action (a nomination, an objection) to the
 // round's workflow and returns the public view.
 func (s *Service) PublicAct(ctx context.Context, id, update string, build func(workflows.Action) any) (domain.Round, error) {
-	r, err := s.update(ctx, id, update, build(workflows.Action{Actor: domain.User{Username: workflows.PublicActor}}))
+	arg := build(workflows.Action{Actor: domain.User{Username: workflows.PublicActor}})
+	if q, ok := arg.(workflows.NominateRequest); ok && len(q.Attachments) > 0 {
+		var v domain.Validation
+		v.Add("attachments", "validation.attachment", nil) // the public has no task to upload to
+		return domain.Round{}, v.Err()
+	}
+	r, err := s.update(ctx, id, update, arg)
 	if err != nil {
 		return domain.Round{}, err
 	}
