@@ -10,9 +10,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"go.temporal.io/api/enums/v1"
-	historypb "go.temporal.io/api/history/v1"
-	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
@@ -48,6 +45,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			r.RegisterWorkflow(workflows.MeetingCycle)
 			r.RegisterWorkflow(workflows.Task)
+			r.RegisterWorkflow(workflows.Selection)
 			if err := r.ReplayWorkflowHistoryFromJSONFile(logger, f); err != nil {
 				t.Fatal(err)
 			}
@@ -96,7 +94,7 @@ func TestRecordHistories(t *testing.T) {
 		"task-withdrawn.json": workflows.TaskID(withdrawn),
 		"task-accepted.json":  workflows.TaskID(c.Decisions[0].TaskID),
 	} {
-		writeHistory(ctx, t, tc, id, filepath.Join("testdata", name))
+		devtest.WriteHistory(ctx, t, tc, id, filepath.Join("testdata", name))
 	}
 }
 
@@ -153,30 +151,4 @@ func serveScience(t *testing.T, tc client.Client, members ...domain.Code) string
 		Meetings: meetings.New(store, tc, taskSvc, nil), Registry: prometheus.NewRegistry()}))
 	t.Cleanup(srv.Close)
 	return srv.URL
-}
-
-// writeHistory waits for a workflow to end and writes its whole history as
-// JSON, the format client.HistoryFromJSON reads.
-func writeHistory(ctx context.Context, t *testing.T, tc client.Client, id, file string) {
-	t.Helper()
-	if err := tc.GetWorkflow(ctx, id, "").Get(ctx, nil); err != nil {
-		t.Fatalf("%s: %v", id, err)
-	}
-	var h historypb.History
-	it := tc.GetWorkflowHistory(ctx, id, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for it.HasNext() {
-		ev, err := it.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.Events = append(h.Events, ev)
-	}
-	b, err := temporalproto.CustomJSONMarshalOptions{Indent: " "}.Marshal(&h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(file, append(b, '\n'), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%s: %d events, %d bytes", file, len(h.Events), len(b))
 }

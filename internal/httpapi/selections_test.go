@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -390,4 +392,65 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestRecordSelectionHistory plays a small M1 round — three nominations,
+// one returned and revised, four experts with one recused, two reviewers
+// per entry, an upheld objection — and writes its history to
+// workflows/testdata, where the replay test reads it.
+//
+//	LIANXI_RECORD_HISTORIES=1 go run ./cmd/withpg -- go test -count=1 -run TestRecordSelectionHistory ./internal/httpapi/
+func TestRecordSelectionHistory(t *testing.T) {
+	if os.Getenv("LIANXI_RECORD_HISTORIES") == "" {
+		t.Skip("set LIANXI_RECORD_HISTORIES=1 to record the round's history in workflows/testdata")
+	}
+	e := newSelectionEnv(t)
+	ctx := context.Background()
+	admin, office, convener, public := e.client("admin"), e.client("casesoffice"), e.client("casesconvener"), e.client("")
+	depts := e.liaisons("management")
+	m1 := e.roundJSONProgramme(admin)
+	m1.NoticeDays, m1.RevisionDays, m1.ReviewersPerEntry, m1.Quota = noticeDays, 2, 2, 2
+	if resp := e.do(admin, "PUT", "/api/v1/programmes/management-cases", mustJSON(t, m1)); resp.StatusCode != http.StatusOK {
+		t.Fatalf("edit M1: %d", resp.StatusCode)
+	}
+	experts := []string{"expert1"}
+	for i, aff := range []string{"finance", "", ""} {
+		name := fmt.Sprintf("expert-%c", 'a'+i)
+		experts = append(experts, name)
+		if _, err := e.auth.CreateUser(ctx, auth.System, domain.NewUser{Username: name, DisplayName: name, Password: password,
+			Grants: []domain.Grant{{Role: domain.RoleExpert}}}, auth.Meta{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.store.SetExpertProfile(ctx, domain.Expert{Username: name, Affiliation: aff}, domain.AuditRecord{Actor: "admin", Action: "expert.set", Result: domain.AuditOK}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	round := e.roundJSON(office, "POST", "/api/v1/programmes/management-cases/rounds", `{"year":2026}`, http.StatusCreated)
+	path := "/api/v1/rounds/" + round.ID
+	e.waitRound(office, round.ID, "open its calls", func(r roundOut) bool {
+		return !slices.ContainsFunc(r.Calls, func(c domain.NominationTask) bool { return c.TaskID == 0 })
+	})
+	for i, dept := range []string{"finance", "finance", "education"} {
+		e.roundJSON(depts[dept], "POST", path+"/nominations",
+			fmt.Sprintf(`{"title":"案例%d","unit":"%s","department":"%s","summary":"做法","contact":"张三"}`, i+1, dept, dept), http.StatusOK)
+	}
+	e.roundJSON(office, "POST", path+"/close-nominations", `{}`, http.StatusOK)
+	e.roundJSON(office, "POST", path+"/entries/1/screening", `{"decision":"accept"}`, http.StatusOK)
+	e.roundJSON(office, "POST", path+"/entries/2/screening", `{"decision":"accept"}`, http.StatusOK)
+	e.roundJSON(office, "POST", path+"/entries/3/screening", `{"decision":"return","reason":"请补充"}`, http.StatusOK)
+	e.roundJSON(depts["education"], "POST", path+"/entries/3/revision", `{"title":"案例3（修改）","unit":"education","department":"education","summary":"补充","contact":"张三"}`, http.StatusOK)
+	e.roundJSON(office, "POST", path+"/entries/3/screening", `{"decision":"accept"}`, http.StatusOK)
+	drawn := e.roundJSON(office, "POST", path+"/close-screening", `{}`, http.StatusOK)
+	for _, r := range drawn.Reviews {
+		s := 90 - 10*r.Entry
+		body := fmt.Sprintf(`{"scores":{"innovativeness":%d,"effectiveness":%d,"operability":%d}}`, s, s, s)
+		e.roundJSON(e.client(r.Expert), "POST", fmt.Sprintf("/api/v1/reviews/%s:%d/scores", round.ID, r.ID), body, http.StatusOK)
+	}
+	e.waitRound(office, round.ID, "rank", func(r roundOut) bool { return r.Phase == "confirmation" })
+	e.roundJSON(convener, "POST", path+"/confirm", `{}`, http.StatusOK)
+	e.roundJSON(public, "POST", "/api/v1/public/rounds/"+round.ID+"/objections", `{"entry":1,"name":"李四","contact":"138","text":"不实"}`, http.StatusCreated)
+	e.roundJSON(office, "POST", path+"/objections/1/ruling", `{"ruling":"upheld","reason":"属实"}`, http.StatusOK)
+	e.waitRound(office, round.ID, "end its notice", func(r roundOut) bool { return r.Phase == "announcing" })
+	e.roundJSON(office, "POST", path+"/announce", `{"publicity":{"2":["湖南日报"]}}`, http.StatusOK)
+	devtest.WriteHistory(ctx, t, e.tc, round.ID, filepath.Join("..", "..", "workflows", "testdata", "selection-round.json"))
 }

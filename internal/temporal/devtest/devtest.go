@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
 
 	lxtemporal "lianxi/internal/temporal"
@@ -44,4 +47,32 @@ func Start(t testing.TB) client.Client {
 	}
 	t.Cleanup(c.Close)
 	return c
+}
+
+// WriteHistory waits for a workflow to end and writes its whole history as
+// JSON, the format client.HistoryFromJSON and the replayer read: the
+// recorded histories that tests replay so a change that breaks running
+// workflows fails.
+func WriteHistory(ctx context.Context, t testing.TB, tc client.Client, id, file string) {
+	t.Helper()
+	if err := tc.GetWorkflow(ctx, id, "").Get(ctx, nil); err != nil {
+		t.Fatalf("%s: %v", id, err)
+	}
+	var h historypb.History
+	it := tc.GetWorkflowHistory(ctx, id, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Events = append(h.Events, ev)
+	}
+	b, err := temporalproto.CustomJSONMarshalOptions{Indent: " "}.Marshal(&h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, append(b, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %d events, %d bytes", file, len(h.Events), len(b))
 }
