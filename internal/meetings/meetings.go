@@ -143,18 +143,7 @@ func (s *Service) Get(ctx context.Context, actor domain.User, id string) (domain
 	if !canSee(actor, stored) {
 		return domain.Cycle{}, domain.Forbidden()
 	}
-	if stored.Phase.Ended() {
-		return stored, nil
-	}
-	v, err := s.temporal.QueryWorkflow(ctx, id, "", workflows.QueryCycle)
-	if err != nil {
-		return stored, nil
-	}
-	var live domain.Cycle
-	if err := v.Get(&live); err != nil || live.Version < stored.Version {
-		return stored, nil
-	}
-	return live, nil
+	return lxtemporal.Live(ctx, s.temporal, id, workflows.QueryCycle, stored, stored.Phase.Ended(), func(c domain.Cycle) int { return c.Version }), nil
 }
 
 // List returns a committee's cycles, latest first, as recorded.

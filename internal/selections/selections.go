@@ -108,18 +108,10 @@ func (s *Service) Start(ctx context.Context, actor domain.User, code string, in 
 // recorded one once it has ended or when the workflow cannot answer.
 func (s *Service) live(ctx context.Context, id string) (domain.Round, error) {
 	stored, err := s.store.GetRound(ctx, id)
-	if err != nil || stored.Phase.Ended() {
+	if err != nil {
 		return stored, err
 	}
-	v, err := s.temporal.QueryWorkflow(ctx, id, "", workflows.QueryRound)
-	if err != nil {
-		return stored, nil
-	}
-	var r domain.Round
-	if err := v.Get(&r); err != nil || r.Version < stored.Version {
-		return stored, nil
-	}
-	return r, nil
+	return lxtemporal.Live(ctx, s.temporal, id, workflows.QueryRound, stored, stored.Phase.Ended(), func(r domain.Round) int { return r.Version }), nil
 }
 
 // Get returns the part of a round the actor may see.

@@ -28,3 +28,21 @@ func StartOnce(ctx context.Context, c client.Client, opts client.StartWorkflowOp
 	}
 	return nil
 }
+
+// Live returns a process's state as its running workflow answers query,
+// or stored (the state last recorded) when the process has ended, the
+// workflow cannot answer, or its answer is older than stored.
+func Live[T any](ctx context.Context, c client.Client, id, query string, stored T, ended bool, version func(T) int) T {
+	if ended {
+		return stored
+	}
+	v, err := c.QueryWorkflow(ctx, id, "", query)
+	if err != nil {
+		return stored
+	}
+	var live T
+	if err := v.Get(&live); err != nil || version(live) < version(stored) {
+		return stored
+	}
+	return live
+}

@@ -362,19 +362,25 @@ func (p *Pages) cycle(w http.ResponseWriter, r *http.Request) {
 	p.showCycle(w, r, u, chi.URLParam(r, "id"), http.StatusOK, cycleForm{}, r.URL.Query().Get("done"))
 }
 
-// cycleOf reads a cycle for a page: one the person may not see is the
-// audited 403 page, as in the API; false when the answer is written.
+// cycleOf reads a cycle for a page (see readFor).
 func (p *Pages) cycleOf(w http.ResponseWriter, r *http.Request, u domain.User, id string) (domain.Cycle, bool) {
-	c, err := p.meet.Get(r.Context(), u, id)
+	return readFor(p, w, r, u, func() (domain.Cycle, error) { return p.meet.Get(r.Context(), u, id) })
+}
+
+// readFor reads a process (a cycle, a round) for a page: one the person may
+// not see is the audited 403 page, as in the API; false when the answer is
+// written.
+func readFor[T any](p *Pages, w http.ResponseWriter, r *http.Request, u domain.User, get func() (T, error)) (T, bool) {
+	x, err := get()
 	switch {
 	case err == nil:
-		return c, true
+		return x, true
 	case domain.KindOf(err) == domain.KindForbidden:
 		p.forbidden(w, r, u)
 	default:
 		p.fail(w, r, err)
 	}
-	return c, false
+	return x, false
 }
 
 // showCycle renders a cycle's page, with a refused form shown again, or
@@ -541,38 +547,44 @@ func (cv cycleViewer) taskLink(id int64, depts ...domain.Code) string {
 	return ""
 }
 
-// timeline lays the phases out in order, each with the last time the cycle
-// entered it; a cancelled cycle ends where it was cancelled.
-func (cv cycleViewer) timeline() []phaseStep {
-	c, v := cv.c, cv.v
-	entered := map[domain.Phase]domain.Step{}
-	for _, s := range c.Steps {
-		entered[s.Phase] = s
+// timeline lays a process's phases out in order (phases, the last of
+// them final), each with the last time the process entered it; a
+// cancelled process ends where it was cancelled. prefix names the phases
+// in the catalogue.
+func timeline[P ~string](v *view, prefix string, phases []P, now, cancelled P, steps []domain.Step, actor func(string) string) []phaseStep {
+	entered := map[P]domain.Step{}
+	for _, s := range steps {
+		entered[P(s.Phase)] = s
 	}
-	current := slices.Index(domain.Phases, c.Phase)
+	current := slices.Index(phases, now)
 	var out []phaseStep
-	for i, ph := range domain.Phases {
-		st := phaseStep{Label: v.T("cycle.phase." + string(ph)), State: "upcoming"}
+	for i, ph := range phases {
+		st := phaseStep{Label: v.T(prefix + string(ph)), State: "upcoming"}
 		s, ok := entered[ph]
 		switch {
-		case c.Phase == domain.PhaseCancelled && ok:
+		case now == cancelled && ok:
 			st.State = "done"
-		case c.Phase == domain.PhaseCancelled:
+		case now == cancelled:
 			st.State = "skipped"
-		case i < current, i == current && ph == domain.PhaseClosed:
+		case i < current, i == current && i == len(phases)-1:
 			st.State = "done"
 		case i == current:
 			st.State = "current"
 		}
 		if ok && st.State != "upcoming" {
-			st.At, st.By, st.Note = s.At, cv.actor(s.By), s.Note
+			st.At, st.By, st.Note = s.At, actor(s.By), s.Note
 		}
 		out = append(out, st)
 	}
-	if s, ok := entered[domain.PhaseCancelled]; ok {
-		out = append(out, phaseStep{Label: v.T("cycle.phase.cancelled"), State: "current", At: s.At, By: cv.actor(s.By), Note: s.Note})
+	if s, ok := entered[cancelled]; ok {
+		out = append(out, phaseStep{Label: v.T(prefix + string(cancelled)), State: "current", At: s.At, By: actor(s.By), Note: s.Note})
 	}
 	return out
+}
+
+// timeline is the cycle's phases.
+func (cv cycleViewer) timeline() []phaseStep {
+	return timeline(cv.v, "cycle.phase.", domain.Phases, cv.c.Phase, domain.PhaseCancelled, cv.c.Steps, cv.actor)
 }
 
 func (cv cycleViewer) actor(by string) string {

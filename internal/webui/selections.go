@@ -287,19 +287,9 @@ func (p *Pages) round(w http.ResponseWriter, r *http.Request) {
 	p.showRound(w, r, u, chi.URLParam(r, "id"), http.StatusOK, cycleForm{}, r.URL.Query().Get("done"))
 }
 
-// roundOf reads a round as the person may see it; false when the answer
-// is written.
+// roundOf reads a round as the person may see it (see readFor).
 func (p *Pages) roundOf(w http.ResponseWriter, r *http.Request, u domain.User, id string) (domain.Round, bool) {
-	x, err := p.sel.Get(r.Context(), u, id)
-	switch {
-	case err == nil:
-		return x, true
-	case domain.KindOf(err) == domain.KindForbidden:
-		p.forbidden(w, r, u)
-	default:
-		p.fail(w, r, err)
-	}
-	return x, false
+	return readFor(p, w, r, u, func() (domain.Round, error) { return p.sel.Get(r.Context(), u, id) })
 }
 
 // showRound renders a round's page, with a refused form shown again, or
@@ -462,38 +452,9 @@ func (rv roundViewer) actor(by string) string {
 	return by
 }
 
-// timeline lays the phases out in order, each with the last time the
-// round entered it; a cancelled round ends where it was cancelled.
+// timeline is the round's phases.
 func (rv roundViewer) timeline() []phaseStep {
-	r, v := rv.r, rv.v
-	entered := map[domain.RoundPhase]domain.Step{}
-	for _, s := range r.Steps {
-		entered[domain.RoundPhase(s.Phase)] = s
-	}
-	current := slices.Index(domain.RoundPhases, r.Phase)
-	var out []phaseStep
-	for i, ph := range domain.RoundPhases {
-		st := phaseStep{Label: v.T("round.phase." + string(ph)), State: "upcoming"}
-		s, ok := entered[ph]
-		switch {
-		case r.Phase == domain.RoundCancelled && ok:
-			st.State = "done"
-		case r.Phase == domain.RoundCancelled:
-			st.State = "skipped"
-		case i < current, i == current && ph == domain.RoundAnnounced:
-			st.State = "done"
-		case i == current:
-			st.State = "current"
-		}
-		if ok && st.State != "upcoming" {
-			st.At, st.By, st.Note = s.At, rv.actor(s.By), s.Note
-		}
-		out = append(out, st)
-	}
-	if s, ok := entered[domain.RoundCancelled]; ok {
-		out = append(out, phaseStep{Label: v.T("round.phase.cancelled"), State: "current", At: s.At, By: rv.actor(s.By), Note: s.Note})
-	}
-	return out
+	return timeline(rv.v, "round.phase.", domain.RoundPhases, rv.r.Phase, domain.RoundCancelled, rv.r.Steps, rv.actor)
 }
 
 // expertNames names experts by their display name where the round's pool
