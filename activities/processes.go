@@ -16,6 +16,8 @@ type ProcessStore interface {
 	Calendar(ctx context.Context) (*calendar.Calendar, error)
 	RecordCycle(ctx context.Context, ch domain.CycleChange) error
 	RecordRound(ctx context.Context, ch domain.RoundChange) error
+	RecordMasterpieces(ctx context.Context, ch domain.MasterpieceChange) error
+	StartReviewRound(ctx context.Context, r domain.Round) error
 	OpenProcessTask(ctx context.Context, key string, t domain.Task, rec domain.AuditRecord, start func(domain.Task) error) (domain.Task, error)
 	NotifyOnce(ctx context.Context, to postgres.Audience, key string, n domain.Notification) error
 }
@@ -41,6 +43,19 @@ func (m *Processes) RecordCycle(ctx context.Context, ch domain.CycleChange) erro
 // RecordRound stores a step a selection round's workflow took, once per key.
 func (m *Processes) RecordRound(ctx context.Context, ch domain.RoundChange) error {
 	return m.Store.RecordRound(ctx, ch)
+}
+
+// RecordMasterpieces stores a step a project year's workflow took, once per
+// key.
+func (m *Processes) RecordMasterpieces(ctx context.Context, ch domain.MasterpieceChange) error {
+	return m.Store.RecordMasterpieces(ctx, ch)
+}
+
+// StartReviewRound stores the round a process starts for its expert
+// review (a retry stores nothing new); the process then starts the round's
+// workflow as its child.
+func (m *Processes) StartReviewRound(ctx context.Context, r domain.Round) error {
+	return m.Store.StartReviewRound(ctx, r)
 }
 
 // LoadExpertsInput asks for the expert pool.

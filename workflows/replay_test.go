@@ -46,6 +46,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			r.RegisterWorkflow(workflows.MeetingCycle)
 			r.RegisterWorkflow(workflows.Task)
 			r.RegisterWorkflow(workflows.Selection)
+			r.RegisterWorkflow(workflows.Contest)
 			if err := r.ReplayWorkflowHistoryFromJSONFile(logger, f); err != nil {
 				t.Fatal(err)
 			}

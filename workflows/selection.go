@@ -48,6 +48,9 @@ type SelectionInput struct {
 type SelectionResult struct {
 	Phase   domain.RoundPhase
 	Results []int
+	// Ranking is the experts' ranking, for the parent of a review-only
+	// round.
+	Ranking []domain.Ranked
 }
 
 // Requests of the round's updates; each carries the Action (who acts),
@@ -180,7 +183,7 @@ func Selection(ctx workflow.Context, in SelectionInput) (SelectionResult, error)
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return SelectionResult{}, err
 	}
-	return SelectionResult{Phase: w.r.Phase, Results: w.r.Confirmed}, nil
+	return SelectionResult{Phase: w.r.Phase, Results: w.r.Confirmed, Ranking: w.r.Ranking}, nil
 }
 
 func (w *roundState) office(u domain.User) bool {
@@ -383,6 +386,32 @@ func (w *roundState) step(ctx workflow.Context) (bool, error) {
 			return true, w.save(ctx, r.ID+":nominations-closed", domain.CycleEvent{At: now, Actor: SystemActor, Kind: "nominations-closed",
 				Detail: map[string]any{"entries": len(r.Entries)}}, nil)
 		}
+	case domain.RoundScreening:
+		if r.Parent == "" || len(r.Reviews) > 0 || r.DrawFailed != "" {
+			break
+		}
+		pool, due, err := w.reviewers(ctx)
+		if err != nil {
+			return false, err
+		}
+		if err := w.draw(r, pool, due, now, SystemActor, ""); err != nil {
+			de := domain.AsError(err)
+			if de == nil {
+				return false, err // not the round's own refusal: retried by Temporal
+			}
+			r.DrawFailed = de.Key
+			if err := w.notify(ctx, activities.NoticeInput{Key: "draw-failed", Committee: r.Programme.Committee, Role: "office",
+				Message: "notify.draw_failed", Params: map[string]any{"programme": r.Programme.NameZH, "year": r.Year}}); err != nil {
+				return false, err
+			}
+			return true, w.save(ctx, r.ID+":draw-failed", domain.CycleEvent{At: now, Actor: SystemActor, Kind: "draw-failed",
+				Detail: map[string]any{"error": r.DrawFailed}}, nil)
+		}
+		if err := w.tellExperts(ctx); err != nil {
+			return false, err
+		}
+		return true, w.save(ctx, r.ID+":reviewers-drawn", domain.CycleEvent{At: now, Actor: SystemActor, Kind: "reviewers-drawn",
+			Detail: map[string]any{"experts": len(pool)}}, nil)
 	case domain.RoundReview:
 		if !r.ScoringDone() && !r.ScoringOverdue && !now.Before(r.ScoringDue) {
 			r.ScoringOverdue = true
@@ -518,44 +547,56 @@ func closeScreeningCheck(r *domain.Round, now time.Time) error {
 // closeScreening ends screening (returned entries not revised in time are
 // rejected), draws the reviewers from the expert pool and opens scoring.
 func (w *roundState) closeScreening(ctx workflow.Context, q NoteRequest) (domain.Round, error) {
-	var m *activities.Processes
-	var pool []domain.Expert
-	actx := workflow.WithActivityOptions(ctx, recordOptions)
-	if err := workflow.ExecuteActivity(actx, m.LoadExperts, activities.LoadExpertsInput{}).Get(actx, &pool); err != nil {
-		return w.r, err
-	}
-	due, err := w.deadline(ctx, w.r.Programme.ScoringDays)
+	pool, due, err := w.reviewers(ctx)
 	if err != nil {
 		return w.r, err
 	}
 	return w.change(ctx, q.Action, "reviewers-drawn", map[string]any{"note": q.Note, "experts": len(pool)},
-		func(r *domain.Round, now time.Time, by string) error {
-			if err := closeScreeningCheck(r, now); err != nil {
-				return err
-			}
-			for i := range r.Entries {
-				if e := &r.Entries[i]; e.Status == domain.EntryReturned {
-					e.Status, e.Reason = domain.EntryRejected, "未在期限内修改 Not revised in time"
-				}
-			}
-			reviews, err := selection.Assign(w.seed, r.Entries, pool, r.Conflicts, r.Programme.ReviewersPerEntry, r.Reviews)
-			if err != nil {
-				return err
-			}
-			r.Experts, r.Reviews, r.ScoringDue = pool, append(r.Reviews, reviews...), due
-			r.StepInto(domain.RoundReview, now, by, q.Note)
-			return nil
-		},
-		func(ctx workflow.Context) error {
-			var experts []string
-			for _, v := range w.r.Reviews {
-				if !slices.Contains(experts, v.Expert) {
-					experts = append(experts, v.Expert)
-				}
-			}
-			return w.notify(ctx, activities.NoticeInput{Key: "review-opened", Users: experts, Message: "notify.review_assigned",
-				Params: map[string]any{"programme": w.r.Programme.NameZH, "year": w.r.Year}, Link: "/reviews"})
-		})
+		func(r *domain.Round, now time.Time, by string) error { return w.draw(r, pool, due, now, by, q.Note) },
+		w.tellExperts)
+}
+
+// reviewers loads the expert pool and the scoring deadline.
+func (w *roundState) reviewers(ctx workflow.Context) ([]domain.Expert, time.Time, error) {
+	var m *activities.Processes
+	var pool []domain.Expert
+	actx := workflow.WithActivityOptions(ctx, recordOptions)
+	if err := workflow.ExecuteActivity(actx, m.LoadExperts, activities.LoadExpertsInput{}).Get(actx, &pool); err != nil {
+		return nil, time.Time{}, err
+	}
+	due, err := w.deadline(ctx, w.r.Programme.ScoringDays)
+	return pool, due, err
+}
+
+// draw closes screening and assigns the reviewers.
+func (w *roundState) draw(r *domain.Round, pool []domain.Expert, due, now time.Time, by, note string) error {
+	if err := closeScreeningCheck(r, now); err != nil {
+		return err
+	}
+	for i := range r.Entries {
+		if e := &r.Entries[i]; e.Status == domain.EntryReturned {
+			e.Status, e.Reason = domain.EntryRejected, "未在期限内修改 Not revised in time"
+		}
+	}
+	reviews, err := selection.Assign(w.seed, r.Entries, pool, r.Conflicts, r.Programme.ReviewersPerEntry, r.Reviews)
+	if err != nil {
+		return err
+	}
+	r.Experts, r.Reviews, r.ScoringDue = pool, append(r.Reviews, reviews...), due
+	r.StepInto(domain.RoundReview, now, by, note)
+	return nil
+}
+
+// tellExperts notifies the drawn experts of their assignments.
+func (w *roundState) tellExperts(ctx workflow.Context) error {
+	var experts []string
+	for _, v := range w.r.Reviews {
+		if !slices.Contains(experts, v.Expert) {
+			experts = append(experts, v.Expert)
+		}
+	}
+	return w.notify(ctx, activities.NoticeInput{Key: "review-opened", Users: experts, Message: "notify.review_assigned",
+		Params: map[string]any{"programme": w.r.Programme.NameZH, "year": w.r.Year}, Link: "/reviews"})
 }
 
 // scoreReview applies an expert's scores to their review while scoring is
@@ -678,6 +719,10 @@ func (w *roundState) rank(r *domain.Round, now time.Time, by string) error {
 		if len(r.Proposed) < r.Programme.Quota && x.Reviews > 0 {
 			r.Proposed = append(r.Proposed, x.Entry)
 		}
+	}
+	if r.Parent != "" {
+		r.StepInto(domain.RoundReviewed, now, by, "")
+		return nil
 	}
 	r.StepInto(domain.RoundConfirmation, now, by, "")
 	return nil

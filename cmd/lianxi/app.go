@@ -19,7 +19,9 @@ import (
 
 	"lianxi/activities"
 	"lianxi/internal/auth"
+	"lianxi/internal/contests"
 	"lianxi/internal/httpapi"
+	"lianxi/internal/masterpieces"
 	"lianxi/internal/meetings"
 	"lianxi/internal/metrics"
 	"lianxi/internal/notify/email"
@@ -143,12 +145,36 @@ func newWorker(c client.Client, cfg *Config, store *postgres.Store, authSvc *aut
 	w.RegisterWorkflow(workflows.Reminders)
 	w.RegisterWorkflow(workflows.MeetingCycle)
 	w.RegisterWorkflow(workflows.Selection)
+	w.RegisterWorkflow(workflows.Contest)
+	w.RegisterWorkflow(workflows.Masterpieces)
+	w.RegisterActivity(&activities.Contests{Store: store})
 	w.RegisterActivity(&activities.Activities{Sessions: authSvc, Keys: store, Tasks: store, Now: time.Now})
 	w.RegisterActivity(notifier)
 	w.RegisterActivity(&activities.Processes{Store: store, Experts: store.Experts, StartTask: tasks.New(store, c, nil).StartWorkflow, Now: time.Now})
 	w.RegisterWorkflow(workflows.Cadence)
 	w.RegisterActivity(&activities.Cadence{Store: store, StartCycle: meetings.New(store, c, tasks.New(store, c, nil), nil).StartByCadence, Now: time.Now})
 	return w, nil
+}
+
+// codeSender delivers the contests' one-time codes: by e-mail when an
+// SMTP server is configured, by SMS through the gateway's webhook when one
+// is, and to the log under lianxi dev for what neither reaches.
+func codeSender(cfg *Config, log *slog.Logger) (contests.Codes, error) {
+	codes := contests.Codes{SMSURL: cfg.SMSWebhookURL, SMSSecret: cfg.SMSWebhookSecret}
+	if cfg.SMTP.Host != "" {
+		s, err := email.New(cfg.SMTP)
+		if err != nil {
+			return codes, err
+		}
+		codes.Email = s
+	}
+	if cfg.SMSWebhookURL != "" {
+		codes.SMS = webhook.New(10 * time.Second)
+	}
+	if cfg.DevCodes {
+		codes.DevLog = log
+	}
+	return codes, nil
 }
 
 // publicURL is where links in notifications point.
@@ -164,13 +190,21 @@ func webServer(cfg *Config, store *postgres.Store, authSvc *auth.Service, tc cli
 	taskSvc := tasks.New(store, tc, nil)
 	meetingSvc := meetings.New(store, tc, taskSvc, nil)
 	selectionSvc := selections.New(store, store, tc, taskSvc, nil)
+	codes, err := codeSender(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	contestSvc := contests.New(store, tc, taskSvc, codes, contests.Config{}, nil)
+	masterpieceSvc := masterpieces.New(store, tc, taskSvc, nil)
 	pages, err := webui.New(webui.Deps{Auth: authSvc, Directory: store, Tasks: taskSvc, Ledger: store, Calendar: store, Notes: store,
-		Meetings: meetingSvc, Programmes: store, Selections: selectionSvc, Log: log})
+		Contests:     contestSvc,
+		Masterpieces: masterpieceSvc,
+		Meetings:     meetingSvc, Programmes: store, Selections: selectionSvc, Log: log})
 	if err != nil {
 		return nil, err
 	}
 	h := httpapi.Router(httpapi.Deps{
-		Store: store, Auth: authSvc, Tasks: taskSvc, Meetings: meetingSvc, Selections: selectionSvc, Registry: reg, Log: log, Version: version,
+		Store: store, Auth: authSvc, Tasks: taskSvc, Meetings: meetingSvc, Selections: selectionSvc, Contests: contestSvc, Masterpieces: masterpieceSvc, Registry: reg, Log: log, Version: version,
 		Pages: pages.Routes, PageNotFound: pages.NotFound,
 		Ready: []httpapi.Check{
 			{Name: "postgres", Check: store.Ping},

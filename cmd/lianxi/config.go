@@ -33,6 +33,14 @@ type Config struct {
 	ReminderSchedule  string
 	PublicURL         string
 	SMTP              email.Config
+	// SMSWebhookURL is the SMS gateway that carries the contests' one-time
+	// codes to mobile numbers (?to=<number> is added), signed with
+	// SMSWebhookSecret.
+	SMSWebhookURL    string
+	SMSWebhookSecret string
+	// DevCodes writes one-time codes no channel can carry to the log
+	// (lianxi dev only).
+	DevCodes bool
 }
 
 // flagSet declares the flags of a subcommand; each flag reads its default
@@ -112,6 +120,8 @@ func (f *flagSet) notifications() {
 	f.StringVar(&f.cfg.SMTP.From, "smtp-from", env("LIANXI_SMTP_FROM", ""), "sender address of notifications (env LIANXI_SMTP_FROM)")
 	f.StringVar(&f.cfg.SMTP.TLS, "smtp-tls", env("LIANXI_SMTP_TLS", "starttls"), "none, starttls or tls (env LIANXI_SMTP_TLS)")
 	f.cfg.SMTP.Password = env("LIANXI_SMTP_PASSWORD", "")
+	f.StringVar(&f.cfg.SMSWebhookURL, "sms-webhook-url", env("LIANXI_SMS_WEBHOOK_URL", ""), "SMS gateway webhook for one-time codes to mobile numbers; empty: e-mail codes only (env LIANXI_SMS_WEBHOOK_URL)")
+	f.cfg.SMSWebhookSecret = env("LIANXI_SMS_WEBHOOK_SECRET", "")
 }
 
 func (f *flagSet) logging() {

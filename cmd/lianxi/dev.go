@@ -32,6 +32,7 @@ func runDev(ctx context.Context, args []string, _ io.Reader, stdout io.Writer) e
 	if err != nil {
 		return err
 	}
+	cfg.DevCodes = true
 	log := cfg.logger(os.Stderr)
 	if cfg.DataDir, err = filepath.Abs(cfg.DataDir); err != nil {
 		return err

@@ -22,6 +22,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout io.Writer)
 	fs.http()
 	fs.temporalClient()
 	fs.schedule()
+	fs.notifications() // the contests' one-time codes go out by e-mail and SMS
 	fs.logging()
 	cfg, err := fs.parse(args)
 	if err != nil {

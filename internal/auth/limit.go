@@ -30,7 +30,12 @@ func NewAddressLimiter(perMinute, burst int) *AddressLimiter {
 // Allow takes one write of the request's client address, or refuses it
 // with a rate-limited error that says when to try again.
 func (l *AddressLimiter) Allow(r *http.Request) error {
-	addr := ClientIP(r)
+	return l.AllowKey(ClientIP(r))
+}
+
+// AllowKey takes one write of any key (a voter, a contact), or refuses it
+// like Allow.
+func (l *AddressLimiter) AllowKey(addr string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	lim, ok := l.seen[addr]

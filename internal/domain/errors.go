@@ -155,6 +155,23 @@ func (v *Validation) Err() error {
 	return &Error{Kind: KindInvalid, Key: "error.invalid", Fields: v.fields}
 }
 
+// Within puts an invalid input's field errors under a prefix (the
+// object's field in the request: "rules."); any other error is returned
+// as it is.
+func Within(prefix string, err error) error {
+	de := AsError(err)
+	if de == nil || de.Kind != KindInvalid {
+		return err
+	}
+	out := *de
+	out.Fields = make([]FieldError, len(de.Fields))
+	for i, f := range de.Fields {
+		f.Field = prefix + f.Field
+		out.Fields[i] = f
+	}
+	return &out
+}
+
 // JoinInvalid merges the field errors of two KindInvalid errors; either may
 // be nil. Any other error wins as it is.
 func JoinInvalid(a, b error) error {

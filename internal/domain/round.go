@@ -21,13 +21,19 @@ const (
 	RoundAnnouncing   RoundPhase = "announcing"
 	RoundAnnounced    RoundPhase = "announced"
 	RoundCancelled    RoundPhase = "cancelled"
+	// RoundReviewed ends a round that only reviews for another process (a
+	// contest's expert review): scoring done and ranked, the rest is the
+	// parent's.
+	RoundReviewed RoundPhase = "reviewed"
 )
 
 // RoundPhases lists the phases in order (cancelled is not on the way).
 var RoundPhases = []RoundPhase{RoundNomination, RoundScreening, RoundReview, RoundConfirmation, RoundNotice, RoundAnnouncing, RoundAnnounced}
 
 // Ended reports whether nothing more happens in the round.
-func (p RoundPhase) Ended() bool { return p == RoundAnnounced || p == RoundCancelled }
+func (p RoundPhase) Ended() bool {
+	return p == RoundAnnounced || p == RoundCancelled || p == RoundReviewed
+}
 
 // RoundID is the workflow id of a programme's round of a year: one round
 // per programme and year, ever.
@@ -44,9 +50,13 @@ type NominationTask struct {
 // Round is one year's round of a selection programme: the state its
 // workflow keeps and PostgreSQL mirrors.
 type Round struct {
-	ID            string           `json:"id"`
-	Programme     Programme        `json:"programme"` // the definition's version the round started with
-	Year          int              `json:"year"`
+	ID        string    `json:"id"`
+	Programme Programme `json:"programme"` // the definition's version the round started with
+	Year      int       `json:"year"`
+	// Parent is the process the round reviews for (a contest's id), or
+	// empty for a round of its own: a parent's round starts screened,
+	// draws its reviewers by itself and ends once ranked.
+	Parent        string           `json:"parent,omitempty"`
 	Phase         RoundPhase       `json:"phase"`
 	Version       int              `json:"version"`
 	StartedBy     string           `json:"started_by"`
@@ -60,17 +70,20 @@ type Round struct {
 	ScoringDue    time.Time        `json:"scoring_due,omitzero"`
 	// ScoringOverdue is set when the scoring deadline passed with reviews
 	// missing: the late experts are reminded, the office told.
-	ScoringOverdue bool                `json:"scoring_overdue,omitempty"`
-	Ranking        []Ranked            `json:"ranking,omitempty"`
-	Proposed       []int               `json:"proposed,omitempty"`
-	Confirmed      []int               `json:"confirmed,omitempty"`
-	ConfirmReason  string              `json:"confirm_reason,omitempty"`
-	ConfirmedBy    string              `json:"confirmed_by,omitempty"`
-	NoticeEnds     time.Time           `json:"notice_ends,omitzero"`
-	Objections     []Objection         `json:"objections"`
-	Publicity      map[string][]string `json:"publicity,omitempty"` // entry id → the media it is recommended to
-	Steps          []Step              `json:"steps"`
-	ClosedAt       time.Time           `json:"closed_at,omitzero"`
+	ScoringOverdue bool `json:"scoring_overdue,omitempty"`
+	// DrawFailed is why a parent's round could not draw its reviewers by
+	// itself (too few experts, say): its office draws them once it can.
+	DrawFailed    string              `json:"draw_failed,omitempty"`
+	Ranking       []Ranked            `json:"ranking,omitempty"`
+	Proposed      []int               `json:"proposed,omitempty"`
+	Confirmed     []int               `json:"confirmed,omitempty"`
+	ConfirmReason string              `json:"confirm_reason,omitempty"`
+	ConfirmedBy   string              `json:"confirmed_by,omitempty"`
+	NoticeEnds    time.Time           `json:"notice_ends,omitzero"`
+	Objections    []Objection         `json:"objections"`
+	Publicity     map[string][]string `json:"publicity,omitempty"` // entry id → the media it is recommended to
+	Steps         []Step              `json:"steps"`
+	ClosedAt      time.Time           `json:"closed_at,omitzero"`
 }
 
 // StepInto records the round entering a phase.

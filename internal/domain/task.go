@@ -47,10 +47,13 @@ const (
 	KindScoring          TaskKind = "scoring"           // score entries
 	KindFeasibilityReply TaskKind = "feasibility_reply" // answer on an adopted idea
 	KindNomination       TaskKind = "nomination"        // nominate entries to a selection round
+	KindMilestoneReport  TaskKind = "milestone_report"  // report a funded project's milestone
+	KindRectification    TaskKind = "rectification"     // rectify a project the acceptance panel sent back
 )
 
 // TaskKinds lists every kind.
-var TaskKinds = []TaskKind{KindAdHoc, KindAgendaItems, KindAttendance, KindDecision, KindProgressReport, KindScoring, KindFeasibilityReply, KindNomination}
+var TaskKinds = []TaskKind{KindAdHoc, KindAgendaItems, KindAttendance, KindDecision, KindProgressReport, KindScoring, KindFeasibilityReply, KindNomination,
+	KindMilestoneReport, KindRectification}
 
 // Priority orders tasks in an inbox.
 type Priority string
@@ -430,9 +433,11 @@ func (t Task) FromProcess() bool { return t.Source.ID != "" && t.Source.Kind != 
 
 // Sources of tasks.
 const (
-	SourceAdHoc     = "adhoc"
-	SourceMeeting   = "meeting"
-	SourceSelection = "selection"
+	SourceAdHoc       = "adhoc"
+	SourceMeeting     = "meeting"
+	SourceSelection   = "selection"
+	SourceContest     = "contest"
+	SourceMasterpiece = "masterpiece"
 )
 
 // AgendaForm is the form of an agenda-call task.

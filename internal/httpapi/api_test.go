@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,8 +20,10 @@ import (
 	"lianxi/activities"
 
 	"lianxi/internal/auth"
+	"lianxi/internal/contests"
 	"lianxi/internal/domain"
 	"lianxi/internal/httpapi"
+	"lianxi/internal/masterpieces"
 	"lianxi/internal/meetings"
 	"lianxi/internal/pgtest"
 	"lianxi/internal/postgres"
@@ -34,6 +37,7 @@ import (
 const password = "Lotus-city-2026"
 
 type env struct {
+	codes *codeBox // the one-time codes the contests sent
 	t     testing.TB
 	srv   *httptest.Server
 	store *postgres.Store
@@ -48,7 +52,11 @@ func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
 // client, department tasks work too.
 // extra registrations (a test's own activities) run on the worker before
 // it starts.
-func newEnvWith(t testing.TB, tc client.Client, extra ...func(worker.Worker)) *env {
+//
+// Options: a func(worker.Worker) registers more on the worker; a
+// contests.Config sets the contests' limits; a contests.CodeSender
+// delivers their codes (by default a codeBox the test reads).
+func newEnvWith(t testing.TB, tc client.Client, options ...any) *env {
 	t.Helper()
 	ctx := context.Background()
 	store := postgres.New(pgtest.NewPool(t))
@@ -85,22 +93,41 @@ func newEnvWith(t testing.TB, tc client.Client, extra ...func(worker.Worker)) *e
 		t.Fatal(err)
 	}
 	var temporalErr error
-	e := &env{t: t, store: store, ready: &temporalErr, tc: tc, auth: svc}
+	e := &env{t: t, store: store, ready: &temporalErr, tc: tc, auth: svc, codes: &codeBox{codes: map[string]string{}}}
 	var taskSvc *tasks.Service
 	var meetingSvc *meetings.Service
 	var selectionSvc *selections.Service
+	var contestSvc *contests.Service
+	var masterpieceSvc *masterpieces.Service
 	if tc != nil {
+		var contestCfg contests.Config
+		var sender contests.CodeSender = e.codes
+		for _, o := range options {
+			switch o := o.(type) {
+			case contests.Config:
+				contestCfg = o
+			case contests.CodeSender:
+				sender = o
+			}
+		}
 		taskSvc = tasks.New(store, tc, nil)
 		meetingSvc = meetings.New(store, tc, taskSvc, nil)
 		selectionSvc = selections.New(store, store, tc, taskSvc, nil)
+		contestSvc = contests.New(store, tc, taskSvc, sender, contestCfg, nil)
+		masterpieceSvc = masterpieces.New(store, tc, taskSvc, nil)
 		w := worker.New(tc, workflows.TaskQueue, worker.Options{})
 		w.RegisterWorkflow(workflows.Task)
 		w.RegisterWorkflow(workflows.MeetingCycle)
 		w.RegisterWorkflow(workflows.Selection)
+		w.RegisterWorkflow(workflows.Contest)
+		w.RegisterWorkflow(workflows.Masterpieces)
 		w.RegisterActivity(&activities.Activities{Tasks: store})
 		w.RegisterActivity(&activities.Processes{Store: store, Experts: store.Experts, StartTask: taskSvc.StartWorkflow, Now: time.Now})
-		for _, f := range extra {
-			f(w)
+		w.RegisterActivity(&activities.Contests{Store: store})
+		for _, o := range options {
+			if f, ok := o.(func(worker.Worker)); ok {
+				f(w)
+			}
 		}
 		if err := w.Start(); err != nil {
 			t.Fatal(err)
@@ -108,7 +135,7 @@ func newEnvWith(t testing.TB, tc client.Client, extra ...func(worker.Worker)) *e
 		t.Cleanup(w.Stop)
 	}
 	h := httpapi.Router(httpapi.Deps{
-		Store: store, Auth: svc, Tasks: taskSvc, Meetings: meetingSvc, Selections: selectionSvc, Registry: prometheus.NewRegistry(), Pages: pages.Routes, PageNotFound: pages.NotFound,
+		Store: store, Auth: svc, Tasks: taskSvc, Meetings: meetingSvc, Selections: selectionSvc, Contests: contestSvc, Masterpieces: masterpieceSvc, Registry: prometheus.NewRegistry(), Pages: pages.Routes, PageNotFound: pages.NotFound,
 		Ready: []httpapi.Check{
 			{Name: "postgres", Check: store.Ping},
 			{Name: "temporal", Check: func(context.Context) error { return *e.ready }},
@@ -117,6 +144,25 @@ func newEnvWith(t testing.TB, tc client.Client, extra ...func(worker.Worker)) *e
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(e.srv.Close)
 	return e
+}
+
+// codeBox keeps the last one-time code sent to each contact.
+type codeBox struct {
+	mu    sync.Mutex
+	codes map[string]string
+}
+
+func (b *codeBox) SendCode(_ context.Context, contact string, _ bool, code string, _ int) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.codes[contact] = code
+	return nil
+}
+
+func (b *codeBox) code(contact string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.codes[contact]
 }
 
 // client returns an HTTP client signed in as user ("" for none).

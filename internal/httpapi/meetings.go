@@ -127,7 +127,7 @@ func processAction[T any](a *api, update string, stamp func(*T, workflows.Action
 				return
 			}
 		}
-		out, err := act(r.Context(), u, r.URL.Query().Get("on_behalf_of"), chi.URLParam(r, "id"), func(x workflows.Action) any {
+		out, err := act(r.Context(), u, r.URL.Query().Get("on_behalf_of"), processID(r), func(x workflows.Action) any {
 			stamp(&req, x)
 			return req
 		})
@@ -137,6 +137,15 @@ func processAction[T any](a *api, update string, stamp func(*T, workflows.Action
 		}
 		writeJSON(w, http.StatusOK, out)
 	}
+}
+
+// processID is the process a route names: a cycle's or round's {id}, a
+// contest's {year}.
+func processID(r *http.Request) string {
+	if id := chi.URLParam(r, "id"); id != "" {
+		return id
+	}
+	return chi.URLParam(r, "year")
 }
 
 func decisionParam(r *http.Request) (int, error) {

@@ -18,9 +18,12 @@ import (
 // Problem is an RFC 9457 problem document. Errors lists field-level
 // messages of a rejected input; RequestID lets support find the log line.
 type Problem struct {
-	Type      string         `json:"type"`
-	Title     string         `json:"title"`
-	Status    int            `json:"status"`
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	// Code names the error in any language (error.vote_twice), for
+	// programs to act on.
+	Code      string         `json:"code,omitempty"`
 	Detail    string         `json:"detail,omitempty"`
 	Errors    []ProblemField `json:"errors,omitempty"`
 	RequestID string         `json:"request_id,omitempty"`
@@ -30,6 +33,7 @@ type Problem struct {
 type ProblemField struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	Code    string `json:"code,omitempty"` // validation.required, …
 }
 
 // problemWriter writes errors as problem documents in the request's language.
@@ -52,12 +56,12 @@ func (p problemWriter) write(w http.ResponseWriter, r *http.Request, err error) 
 		title, fields := i18n.ErrorMessage(lang, err)
 		pr.Title = title
 		if de := domain.AsError(err); de != nil {
-			pr.Type = "urn:lianxi:problem:" + de.Kind.String()
+			pr.Type, pr.Code = "urn:lianxi:problem:"+de.Kind.String(), de.Key
 			if de.RetryAfterSeconds > 0 {
 				w.Header().Set("Retry-After", strconv.Itoa(de.RetryAfterSeconds))
 			}
 			for _, f := range de.Fields {
-				pr.Errors = append(pr.Errors, ProblemField{Field: f.Field, Message: fields[f.Field]})
+				pr.Errors = append(pr.Errors, ProblemField{Field: f.Field, Message: fields[f.Field], Code: f.Key})
 			}
 		}
 	}

@@ -17,7 +17,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"lianxi/internal/auth"
+	"lianxi/internal/contests"
 	"lianxi/internal/domain"
+	"lianxi/internal/masterpieces"
 	"lianxi/internal/meetings"
 	"lianxi/internal/postgres"
 	"lianxi/internal/selections"
@@ -33,15 +35,17 @@ type Check struct {
 
 // Deps are what the HTTP layer needs; cmd builds them.
 type Deps struct {
-	Store      *postgres.Store
-	Auth       *auth.Service
-	Tasks      *tasks.Service
-	Meetings   *meetings.Service
-	Selections *selections.Service
-	Ready      []Check
-	Registry   *prometheus.Registry // metrics are registered here and served at /metrics
-	Gatherer   prometheus.Gatherer  // defaults to Registry
-	Pages      func(chi.Router)     // mounts the server-rendered pages; nil for none
+	Store        *postgres.Store
+	Auth         *auth.Service
+	Tasks        *tasks.Service
+	Meetings     *meetings.Service
+	Selections   *selections.Service
+	Contests     *contests.Service
+	Masterpieces *masterpieces.Service
+	Ready        []Check
+	Registry     *prometheus.Registry // metrics are registered here and served at /metrics
+	Gatherer     prometheus.Gatherer  // defaults to Registry
+	Pages        func(chi.Router)     // mounts the server-rendered pages; nil for none
 	// PageNotFound answers unknown paths outside /api with a page; nil: a
 	// problem document everywhere.
 	PageNotFound http.HandlerFunc
@@ -150,6 +154,8 @@ func Router(d Deps) *chi.Mux {
 		r.Put("/experts/{username}", a.putExpert)
 
 		a.selectionRoutes(r)
+		a.contestRoutes(r)
+		a.masterpieceRoutes(r)
 
 		r.Get("/ledger", a.ledgerStats)
 		r.Get("/ledger.xlsx", a.ledgerExport("xlsx"))

@@ -277,31 +277,50 @@ func (a *api) uploadAttachment(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
-	file, header, err := r.FormFile("file")
+	name, data, err := readUpload(w, r, maxUpload)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			a.fail(w, r, &requestErr{http.StatusRequestEntityTooLarge, "error.body_too_large", err})
-			return
-		}
-		var v domain.Validation
-		v.Add("file", "validation.required", nil)
-		a.fail(w, r, v.Err())
+		a.fail(w, r, err)
 		return
 	}
-	defer file.Close()
-	data, err := io.ReadAll(file)
-	if err != nil {
-		a.fail(w, r, &requestErr{http.StatusRequestEntityTooLarge, "error.body_too_large", err})
-		return
-	}
-	att, err := a.Tasks.Attach(r.Context(), u, id, header.Filename, data, auth.RequestMeta(r))
+	att, err := a.Tasks.Attach(r.Context(), u, id, name, data, auth.RequestMeta(r))
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, att)
+}
+
+// readUpload reads the multipart field "file", at most limit bytes with
+// its envelope.
+func readUpload(w http.ResponseWriter, r *http.Request, limit int64) (string, []byte, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	file, header, err := r.FormFile("file")
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return "", nil, &requestErr{http.StatusRequestEntityTooLarge, "error.body_too_large", err}
+		}
+		var v domain.Validation
+		v.Add("file", "validation.required", nil)
+		return "", nil, v.Err()
+	}
+	defer file.Close()
+	data, err := io.ReadAll(file)
+	if err != nil {
+		return "", nil, &requestErr{http.StatusRequestEntityTooLarge, "error.body_too_large", err}
+	}
+	return header.Filename, data, nil
+}
+
+// serveDownload sends a file as a download, never rendered in our origin.
+func serveDownload(w http.ResponseWriter, att domain.Attachment, data []byte) {
+	w.Header().Set("Content-Type", att.ContentType)
+	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(att.Name))
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	if att.SHA256 != "" {
+		w.Header().Set("Digest", "sha-256="+att.SHA256)
+	}
+	_, _ = w.Write(data)
 }
 
 func (a *api) downloadAttachment(w http.ResponseWriter, r *http.Request) {
@@ -324,12 +343,7 @@ func (a *api) downloadAttachment(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	// Served as a download, never rendered in our origin.
-	w.Header().Set("Content-Type", att.ContentType)
-	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(att.Name))
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	w.Header().Set("Digest", "sha-256="+att.SHA256)
-	_, _ = w.Write(data)
+	serveDownload(w, att, data)
 }
 
 func (a *api) addDeputy(w http.ResponseWriter, r *http.Request) {

@@ -44,7 +44,7 @@ func TestProgrammesLoadOnceAndEditsMakeVersions(t *testing.T) {
 		t.Fatalf("%d programmes, want %d", len(ps), len(seed.Programmes()))
 	}
 	// By committee in the directory's order: science first, management last.
-	if ps[0].Committee != "science" || ps[len(ps)-1].Code != "management-cases" || ps[4].Code != "new-product-rd" {
+	if ps[0].Committee != "science" || ps[len(ps)-1].Committee != "management" || ps[4].Code != "new-product-rd" {
 		t.Errorf("order: first %s, last %s", ps[0].Code, ps[len(ps)-1].Code)
 	}
 	m1, err := s.Programme(ctx, "management-cases")

@@ -105,3 +105,22 @@ func (s *Store) OpenRounds(ctx context.Context) ([]domain.Round, error) {
 	}
 	return out, nil
 }
+
+// StartReviewRound stores a round another process (a contest) starts for
+// its expert review; a retry finds it stored and changes nothing.
+func (s *Store) StartReviewRound(ctx context.Context, r domain.Round) error {
+	state, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	detail, _ := json.Marshal(map[string]any{"programme_version": r.Programme.Version, "year": r.Year, "parent": r.Parent})
+	return s.inTx(ctx, func(q *sqlcgen.Queries) error {
+		if _, err := q.InsertRound(ctx, sqlcgen.InsertRoundParams{ID: r.ID, ProgrammeCode: r.Programme.Code, ProgrammeVersion: int32(r.Programme.Version),
+			Year: int32(r.Year), CommitteeCode: r.Programme.Committee, Phase: string(r.Phase), Version: int32(r.Version), StartedAt: tstz(r.StartedAt), State: state}); err != nil {
+			return err
+		}
+		_, err := q.InsertRoundEvent(ctx, sqlcgen.InsertRoundEventParams{Key: ntext(r.ID + ":started"), RoundID: r.ID, At: tstz(r.StartedAt),
+			Actor: r.StartedBy, Kind: "started", Detail: detail})
+		return err
+	})
+}

@@ -160,7 +160,28 @@ func Programmes() []domain.Programme {
 			crit("reputation", "市场认可度与美誉度", "Market recognition and reputation", 25)),
 	}
 
-	out := []domain.Programme{m1}
+	// M2: the Lotus City idea contest's expert review (专家评选). The
+	// contest's workflow starts its rounds with the ideas the public voted
+	// for; the weights follow the contest's theme, 服务发展,助推改革.
+	m2 := yearly(domain.ContestProgramme, "M2", "“莲城创意”大赛专家评审", "Lotus City Idea Contest: Expert Review",
+		"reform-office", "management", 19,
+		crit("innovation", "创新性", "Innovativeness", 35),
+		crit("feasibility", "可行性", "Feasibility", 35),
+		crit("benefit", "预期效益", "Expected benefit", 30))
+	m2.Nominators = []string{domain.NominatorPublic}
+
+	// C5: the culture plan's key literary and artistic projects (文艺精品);
+	// applications come from units (troupes, associations, memorial halls,
+	// companies, counties), the expert review feeds the planning seminar.
+	c5 := yearly(domain.MasterpieceProgramme, "C5", "文艺精品创作生产项目评审", "Cultural Masterpiece Projects: Expert Review",
+		"publicity-dept", "culture", 10,
+		crit("artistic_merit", "艺术价值", "Artistic merit", 35),
+		crit("theme", "思想主题", "Theme and orientation", 25),
+		crit("feasibility", "可行性", "Feasibility", 20),
+		crit("local_character", "湘潭特色", "Local character", 20))
+	c5.Nominators = []string{domain.NominatorUnits}
+
+	out := []domain.Programme{m1, m2, c5}
 	out = append(out, s2...)
 	out = append(out, c8)
 	return append(out, p...)

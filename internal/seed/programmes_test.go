@@ -22,6 +22,8 @@ func TestProgrammesMatchThePlans(t *testing.T) {
 	}
 	wants := map[string]want{
 		"management-cases":               {"reform-office", "management", 10, 1},
+		"lotus-city-ideas":               {"reform-office", "management", 19, 1},
+		"cultural-masterpieces":          {"publicity-dept", "culture", 10, 1},
 		"leading-innovative-enterprises": {"sci-tech", "science", 10, 1},
 		"ip-advantage-enterprises":       {"sci-tech", "science", 10, 1},
 		"innovation-projects":            {"sci-tech", "science", 10, 1},

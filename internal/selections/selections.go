@@ -64,6 +64,9 @@ func (s *Service) Start(ctx context.Context, actor domain.User, code string, in 
 	if !actor.HasFor(domain.RoleOffice, p.Committee) {
 		return domain.Round{}, domain.Forbidden()
 	}
+	if code == domain.ContestProgramme || code == domain.MasterpieceProgramme {
+		return domain.Round{}, domain.Conflict("error.round_by_process", nil) // its process starts its own review
+	}
 	now := s.now()
 	var v domain.Validation
 	v.Check(in.Year >= now.Year()-1 && in.Year <= now.Year()+1, "year", "validation.range", map[string]any{"min": now.Year() - 1, "max": now.Year() + 1})

@@ -13,6 +13,7 @@ import (
 	"lianxi/internal/calendar"
 	"lianxi/internal/domain"
 	"lianxi/internal/i18n"
+	"lianxi/internal/portfolio"
 	"lianxi/internal/postgres"
 	"lianxi/internal/tasks"
 	"lianxi/workflows"
@@ -48,18 +49,24 @@ type Calendar interface {
 // people of a department, the board for offices and conveners, the ledger
 // for anyone acting for a committee or department, the selection
 // programmes for everyone, the reviews for experts, the calendar for
-// administrators. A page refuses whoever its entry is hidden from.
-type menu struct{ Inbox, Board, Ledger, Programmes, Reviews, Calendar bool }
+// administrators, the idea contests for the reform office and
+// administrators, the masterpiece projects for those who see their whole
+// years (the culture committee's office and conveners, the finance bureau,
+// administrators; the units reach theirs from their tasks and notices). A
+// page refuses whoever its entry is hidden from.
+type menu struct{ Inbox, Board, Ledger, Programmes, Reviews, Calendar, Contests, Masterpieces bool }
 
 func (p *Pages) menuFor(u domain.User) menu {
 	v := postgres.ViewerOf(u)
 	return menu{
-		Inbox:      p.tasks != nil && len(v.Departments) > 0,
-		Board:      p.tasks != nil && (v.All || len(v.Committees) > 0),
-		Ledger:     p.tasks != nil && p.ledger != nil && (v.All || len(v.Committees) > 0 || len(v.Departments) > 0),
-		Programmes: p.progs != nil,
-		Reviews:    p.sel != nil && u.Has(domain.RoleExpert),
-		Calendar:   p.cal != nil && u.IsAdmin(),
+		Inbox:        p.tasks != nil && len(v.Departments) > 0,
+		Board:        p.tasks != nil && (v.All || len(v.Committees) > 0),
+		Ledger:       p.tasks != nil && p.ledger != nil && (v.All || len(v.Committees) > 0 || len(v.Departments) > 0),
+		Programmes:   p.progs != nil,
+		Reviews:      p.sel != nil && u.Has(domain.RoleExpert),
+		Calendar:     p.cal != nil && u.IsAdmin(),
+		Contests:     p.contests != nil && (u.IsAdmin() || contestOffice(u)),
+		Masterpieces: p.mp != nil && portfolio.Whole(u, domain.MasterpieceCommittee),
 	}
 }
 

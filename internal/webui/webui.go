@@ -77,25 +77,34 @@ type Deps struct {
 	// round, an expert's reviews, the public call, notice and results)
 	// then answer 404.
 	Selections Selections
+	// Contests may be nil: the idea contest's pages (the public's and the
+	// reform office's) are then not mounted.
+	Contests Contests
+	// Masterpieces may be nil: the pages of the cultural masterpiece
+	// projects (the years, a year's portfolio, a project, a seminar's
+	// agenda and minutes) are then not mounted.
+	Masterpieces Masterpieces
 }
 
 // Pages renders and serves the pages. Build it with New.
 type Pages struct {
-	auth   Auth
-	dir    Directory
-	audit  Auditor
-	tasks  Tasks
-	ledger Ledger
-	cal    Calendar
-	notes  Notifications
-	meet   Meetings
-	progs  Programmes
-	sel    Selections
-	public *auth.AddressLimiter
-	log    *slog.Logger
-	tpl    *templates
-	assets *assets
-	now    func() time.Time
+	auth     Auth
+	dir      Directory
+	audit    Auditor
+	tasks    Tasks
+	ledger   Ledger
+	cal      Calendar
+	notes    Notifications
+	meet     Meetings
+	progs    Programmes
+	sel      Selections
+	contests Contests
+	mp       Masterpieces
+	public   *auth.AddressLimiter
+	log      *slog.Logger
+	tpl      *templates
+	assets   *assets
+	now      func() time.Time
 }
 
 // New checks the dependencies, parses every template and hashes the static
@@ -123,7 +132,7 @@ func New(d Deps) (*Pages, error) {
 		return nil, err
 	}
 	return &Pages{auth: d.Auth, dir: d.Directory, audit: d.Audit, tasks: d.Tasks, ledger: d.Ledger, cal: d.Calendar, notes: d.Notes,
-		meet: d.Meetings, progs: d.Programmes, sel: d.Selections, public: auth.NewAddressLimiter(6, 5), log: d.Log, tpl: tpl, assets: as, now: d.Now}, nil
+		meet: d.Meetings, progs: d.Programmes, sel: d.Selections, contests: d.Contests, mp: d.Masterpieces, public: auth.NewAddressLimiter(6, 5), log: d.Log, tpl: tpl, assets: as, now: d.Now}, nil
 }
 
 // Routes mounts the pages on a router. The router is expected to apply
@@ -185,6 +194,12 @@ func (p *Pages) Routes(r chi.Router) {
 		// objection form, the results.
 		r.Get("/public/rounds/{id}", p.publicRound)
 		r.Post("/public/rounds/{id}/{action}", p.publicAction)
+		if p.contests != nil {
+			p.contestRoutes(r)
+		}
+		if p.mp != nil {
+			p.masterpieceRoutes(r)
+		}
 	})
 }
 

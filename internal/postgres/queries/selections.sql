@@ -28,4 +28,4 @@ SELECT id FROM users WHERE username = ANY(@names::text[]) AND disabled_at IS NUL
 
 -- name: ListOpenRounds :many
 -- Rounds still running: an expert's assignments are found among them.
-SELECT * FROM selection_rounds WHERE phase NOT IN ('announced', 'cancelled') ORDER BY started_at DESC LIMIT 200;
+SELECT * FROM selection_rounds WHERE phase NOT IN ('announced', 'reviewed', 'cancelled') ORDER BY started_at DESC LIMIT 200;

@@ -5,6 +5,8 @@
 package sqlcgen
 
 import (
+	"net/netip"
+
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -81,6 +83,94 @@ type CommitteeMember struct {
 	Position      int32
 }
 
+type Contest struct {
+	ID            string
+	Year          int32
+	CommitteeCode string
+	Phase         string
+	VotesPerVoter int32
+	Version       int32
+	StartedAt     pgtype.Timestamptz
+	ClosedAt      pgtype.Timestamptz
+	State         []byte
+}
+
+type ContestCode struct {
+	ID        int64
+	Year      int32
+	Contact   string
+	CodeHash  []byte
+	Address   *netip.Addr
+	CreatedAt pgtype.Timestamptz
+	ExpiresAt pgtype.Timestamptz
+	Attempts  int32
+	UsedAt    pgtype.Timestamptz
+}
+
+type ContestEvent struct {
+	ID        int64
+	Key       pgtype.Text
+	ContestID string
+	At        pgtype.Timestamptz
+	Actor     string
+	Kind      string
+	Detail    []byte
+}
+
+type ContestFile struct {
+	ID          int64
+	Year        int32
+	VoterID     int64
+	IdeaID      pgtype.Int8
+	Name        string
+	ContentType string
+	Size        int32
+	Sha256      []byte
+	Data        []byte
+	At          pgtype.Timestamptz
+}
+
+type ContestIdea struct {
+	ID           int64
+	Year         int32
+	TrackingCode string
+	VoterID      int64
+	Name         string
+	Contact      string
+	Category     string
+	Title        string
+	Problem      string
+	Proposal     string
+	Effect       string
+	Attachments  []int64
+	Address      *netip.Addr
+	SubmittedAt  pgtype.Timestamptz
+	Status       string
+	Reason       string
+	MergedInto   pgtype.Int8
+	ScreenedBy   pgtype.Text
+	ScreenedAt   pgtype.Timestamptz
+}
+
+type ContestVote struct {
+	VoterID int64
+	IdeaID  int64
+	Year    int32
+	Address *netip.Addr
+	At      pgtype.Timestamptz
+}
+
+type ContestVoter struct {
+	ID         int64
+	Year       int32
+	Contact    string
+	TokenHash  []byte
+	ExpiresAt  pgtype.Timestamptz
+	VerifiedAt pgtype.Timestamptz
+	Address    *netip.Addr
+	VotesCast  int32
+}
+
 type Delivery struct {
 	OutboxID  int64
 	Recipient string
@@ -132,6 +222,26 @@ type LoginFailure struct {
 	Username string
 	Ip       string
 	At       pgtype.Timestamptz
+}
+
+type MasterpieceEvent struct {
+	ID     int64
+	Key    pgtype.Text
+	YearID string
+	At     pgtype.Timestamptz
+	Actor  string
+	Kind   string
+	Detail []byte
+}
+
+type MasterpieceYear struct {
+	ID        string
+	Year      int32
+	Phase     string
+	Version   int32
+	StartedAt pgtype.Timestamptz
+	ClosedAt  pgtype.Timestamptz
+	State     []byte
 }
 
 type MeetingCycle struct {

@@ -100,7 +100,7 @@ func (q *Queries) InsertRoundEvent(ctx context.Context, arg InsertRoundEventPara
 }
 
 const listOpenRounds = `-- name: ListOpenRounds :many
-SELECT id, programme_code, programme_version, year, committee_code, phase, version, started_at, closed_at, state FROM selection_rounds WHERE phase NOT IN ('announced', 'cancelled') ORDER BY started_at DESC LIMIT 200
+SELECT id, programme_code, programme_version, year, committee_code, phase, version, started_at, closed_at, state FROM selection_rounds WHERE phase NOT IN ('announced', 'reviewed', 'cancelled') ORDER BY started_at DESC LIMIT 200
 `
 
 // Rounds still running: an expert's assignments are found among them.
