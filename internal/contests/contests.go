@@ -239,7 +239,11 @@ func (s *Service) History(ctx context.Context, actor domain.User, year int) ([]d
 	if !s.office(actor) {
 		return nil, domain.Forbidden()
 	}
-	return s.store.ContestHistory(ctx, domain.ContestID(year))
+	c, err := s.store.GetContest(ctx, year)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.ContestHistory(ctx, c.ID)
 }
 
 // PublicContest is what anyone may read of a contest.

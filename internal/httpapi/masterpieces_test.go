@@ -67,6 +67,8 @@ func TestMasterpieceYearEndToEnd(t *testing.T) {
 		t.Fatalf("started: %+v", m)
 	}
 	e.json(office, "POST", "/api/v1/masterpiece-rounds", `{"year":2026}`, http.StatusConflict, nil)
+	e.json(office, "GET", "/api/v1/masterpiece-rounds/2025/history", "", http.StatusNotFound, nil)
+	e.json(soe, "GET", "/api/v1/masterpiece-rounds/2026/history", "", http.StatusForbidden, nil)
 
 	// Applications: field errors change nothing; a department applies for
 	// itself and for the bodies it answers for, never for another's.

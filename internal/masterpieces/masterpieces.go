@@ -241,7 +241,11 @@ func (s *Service) History(ctx context.Context, actor domain.User, year int) ([]d
 	if !Whole(actor) {
 		return nil, domain.Forbidden()
 	}
-	return s.store.MasterpieceHistory(ctx, domain.MasterpieceID(year))
+	m, err := s.store.GetMasterpieces(ctx, year)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.MasterpieceHistory(ctx, m.ID)
 }
 
 // Act carries an action to the year's workflow; an application names an
