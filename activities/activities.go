@@ -18,6 +18,7 @@ type SessionPurger interface {
 // KeyPurger forgets idempotency keys older than a time.
 type KeyPurger interface {
 	DeleteOldIdempotencyKeys(ctx context.Context, before time.Time) (int64, error)
+	PurgeContests(ctx context.Context, before time.Time) (files, codes int64, err error)
 }
 
 // IdempotencyKeyLifetime is how long a write's Idempotency-Key is honoured.
@@ -51,10 +52,16 @@ type PurgeResult struct {
 	Sessions        int64
 	Failures        int64
 	IdempotencyKeys int64
+	ContestFiles    int64 // uploaded for an idea never submitted
+	ContestCodes    int64
 }
 
-// PurgeExpired deletes sessions past their lifetime and failed sign-ins past
-// the throttling window. Deleting what is already gone changes nothing, so a
+// ContestLeftovers is how long an unclaimed upload or a spent code is kept.
+const ContestLeftovers = 24 * time.Hour
+
+// PurgeExpired deletes sessions past their lifetime, failed sign-ins past
+// the throttling window, old idempotency keys, and the contests' unclaimed
+// uploads and spent codes after a day. Deleting what is already gone changes nothing, so a
 // retry is harmless.
 func (a *Activities) PurgeExpired(ctx context.Context, _ PurgeInput) (PurgeResult, error) {
 	s, f, err := a.Sessions.PurgeExpired(ctx)
@@ -62,5 +69,9 @@ func (a *Activities) PurgeExpired(ctx context.Context, _ PurgeInput) (PurgeResul
 		return PurgeResult{}, err
 	}
 	k, err := a.Keys.DeleteOldIdempotencyKeys(ctx, a.Now().Add(-IdempotencyKeyLifetime))
-	return PurgeResult{Sessions: s, Failures: f, IdempotencyKeys: k}, err
+	if err != nil {
+		return PurgeResult{}, err
+	}
+	files, codes, err := a.Keys.PurgeContests(ctx, a.Now().Add(-ContestLeftovers))
+	return PurgeResult{Sessions: s, Failures: f, IdempotencyKeys: k, ContestFiles: files, ContestCodes: codes}, err
 }

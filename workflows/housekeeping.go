@@ -19,10 +19,12 @@ type HousekeepingResult struct {
 	SessionsPurged int64
 	FailuresPurged int64
 	KeysPurged     int64
+	FilesPurged    int64 // contest uploads never claimed by an idea
+	CodesPurged    int64 // spent one-time codes
 }
 
-// Housekeeping removes ended sessions, stale failed sign-ins and expired
-// idempotency keys. It is the
+// Housekeeping removes ended sessions, stale failed sign-ins, expired
+// idempotency keys, and the contests' unclaimed uploads and spent codes. It is the
 // smallest of the swept processes: a cron tick starts it with an ID derived
 // from the slot, and Temporal retries its activity until it succeeds.
 func Housekeeping(ctx workflow.Context, in HousekeepingInput) (HousekeepingResult, error) {
@@ -35,5 +37,6 @@ func Housekeeping(ctx workflow.Context, in HousekeepingInput) (HousekeepingResul
 	if err := workflow.ExecuteActivity(ctx, a.PurgeExpired, activities.PurgeInput{}).Get(ctx, &out); err != nil {
 		return HousekeepingResult{}, err
 	}
-	return HousekeepingResult{SessionsPurged: out.Sessions, FailuresPurged: out.Failures, KeysPurged: out.IdempotencyKeys}, nil
+	return HousekeepingResult{SessionsPurged: out.Sessions, FailuresPurged: out.Failures, KeysPurged: out.IdempotencyKeys,
+		FilesPurged: out.ContestFiles, CodesPurged: out.ContestCodes}, nil
 }

@@ -18,7 +18,7 @@ func TestHousekeepingReportsWhatWasPurged(t *testing.T) {
 	var a *activities.Activities
 	env.RegisterActivity(a)
 	env.OnActivity(a.PurgeExpired, mock.Anything, activities.PurgeInput{}).
-		Return(activities.PurgeResult{Sessions: 3, Failures: 7, IdempotencyKeys: 2}, nil)
+		Return(activities.PurgeResult{Sessions: 3, Failures: 7, IdempotencyKeys: 2, ContestFiles: 4, ContestCodes: 5}, nil)
 
 	env.ExecuteWorkflow(Housekeeping, HousekeepingInput{Slot: time.Date(2026, 11, 27, 10, 5, 0, 0, time.UTC)})
 	if err := env.GetWorkflowError(); err != nil {
@@ -28,7 +28,7 @@ func TestHousekeepingReportsWhatWasPurged(t *testing.T) {
 	if err := env.GetWorkflowResult(&res); err != nil {
 		t.Fatal(err)
 	}
-	if res.SessionsPurged != 3 || res.FailuresPurged != 7 || res.KeysPurged != 2 {
+	if res.SessionsPurged != 3 || res.FailuresPurged != 7 || res.KeysPurged != 2 || res.FilesPurged != 4 || res.CodesPurged != 5 {
 		t.Fatalf("result %+v", res)
 	}
 }

@@ -243,6 +243,7 @@ func ErrorMessage(lang Lang, err error) (title string, fields map[string]string)
 		return T(lang, "error.internal", nil), nil
 	}
 	params := localParams(lang, de.Params)
+	labelState(lang, de.Key, params)
 	if de.Kind == domain.KindRateLimited {
 		if _, ok := params["seconds"]; !ok {
 			params["seconds"] = de.RetryAfterSeconds
@@ -282,6 +283,31 @@ func localParams(lang Lang, params map[string]any) map[string]any {
 		out["what"] = T(lang, "object."+w, nil)
 	}
 	return out
+}
+
+// stateLabels name, for an error that reports where a process stands,
+// the parameter and the catalogue prefix of its labels.
+var stateLabels = map[string]struct{ param, prefix string }{
+	"error.cycle_phase":          {"phase", "cycle.phase."},
+	"error.round_phase":          {"phase", "round.phase."},
+	"error.contest_phase":        {"phase", "contest.phase."},
+	"error.voting_closed":        {"phase", "contest.phase."},
+	"error.masterpiece_phase":    {"phase", "masterpiece.phase."},
+	"error.project_not_ready":    {"stage", "masterpiece.stage."},
+	"error.tranche_not_reported": {"status", "masterpiece.tranche."},
+	"error.tranche_not_approved": {"status", "masterpiece.tranche."},
+}
+
+// labelState replaces a phase, stage or status code in an error's
+// parameters with its label in the language ("voting" → "投票中").
+func labelState(lang Lang, key string, params map[string]any) {
+	l, ok := stateLabels[key]
+	if !ok {
+		return
+	}
+	if v, ok := params[l.param].(string); ok && Has(lang, l.prefix+v) {
+		params[l.param] = T(lang, l.prefix+v, nil)
+	}
 }
 
 func kindKey(k domain.Kind) string {

@@ -279,3 +279,35 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+// A phase, stage or status named in an error reads as its label, never as
+// its code.
+func TestErrorsNameStatesByTheirLabels(t *testing.T) {
+	for key, l := range stateLabels {
+		for _, lang := range []Lang{ZH, EN} {
+			if !Has(lang, key) {
+				t.Errorf("%s: no message in %s", key, lang)
+			}
+		}
+		found := false
+		for k := range catalogues()[ZH] {
+			found = found || strings.HasPrefix(k, l.prefix)
+		}
+		if !found {
+			t.Errorf("%s: no labels under %s", key, l.prefix)
+		}
+	}
+	title, _ := ErrorMessage(ZH, domain.Conflict("error.contest_phase", map[string]any{"phase": "voting"}))
+	if !strings.Contains(title, T(ZH, "contest.phase.voting", nil)) || strings.Contains(title, "voting") {
+		t.Errorf("zh: %q", title)
+	}
+	title, _ = ErrorMessage(EN, domain.Conflict("error.tranche_not_approved", map[string]any{"status": "pending"}))
+	if !strings.Contains(title, T(EN, "masterpiece.tranche.pending", nil)) || strings.Contains(title, "(status: pending)") {
+		t.Errorf("en: %q", title)
+	}
+	// An unknown code is left as it is.
+	title, _ = ErrorMessage(EN, domain.Conflict("error.round_phase", map[string]any{"phase": "limbo"}))
+	if !strings.Contains(title, "limbo") {
+		t.Errorf("unknown phase: %q", title)
+	}
+}

@@ -428,3 +428,13 @@ func (s *Store) IdeaVotes(ctx context.Context, idea int64) (int, error) {
 	n, err := s.q.IdeaVotes(ctx, idea)
 	return int(n), err
 }
+
+// PurgeContests deletes what the public left behind: files uploaded for an
+// idea never submitted, and codes, both older than before.
+func (s *Store) PurgeContests(ctx context.Context, before time.Time) (files, codes int64, err error) {
+	if files, err = s.q.DeleteUnclaimedContestFiles(ctx, tstz(before)); err != nil {
+		return 0, 0, err
+	}
+	codes, err = s.q.DeleteOldContestCodes(ctx, tstz(before))
+	return files, codes, err
+}

@@ -170,3 +170,11 @@ ORDER BY voters DESC LIMIT 50;
 
 -- name: IdeaVotes :one
 SELECT count(*)::int FROM contest_votes WHERE idea_id = $1;
+
+-- name: DeleteUnclaimedContestFiles :execrows
+-- Files uploaded for an idea that was never submitted.
+DELETE FROM contest_files WHERE idea_id IS NULL AND at < @before;
+
+-- name: DeleteOldContestCodes :execrows
+-- Codes past their life (the hourly limits count only the last hour).
+DELETE FROM contest_codes WHERE expires_at < @before;

@@ -220,6 +220,32 @@ func (q *Queries) CountIdeas(ctx context.Context, year int32) (CountIdeasRow, er
 	return i, err
 }
 
+const deleteOldContestCodes = `-- name: DeleteOldContestCodes :execrows
+DELETE FROM contest_codes WHERE expires_at < $1
+`
+
+// Codes past their life (the hourly limits count only the last hour).
+func (q *Queries) DeleteOldContestCodes(ctx context.Context, before pgtype.Timestamptz) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteOldContestCodes, before)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const deleteUnclaimedContestFiles = `-- name: DeleteUnclaimedContestFiles :execrows
+DELETE FROM contest_files WHERE idea_id IS NULL AND at < $1
+`
+
+// Files uploaded for an idea that was never submitted.
+func (q *Queries) DeleteUnclaimedContestFiles(ctx context.Context, before pgtype.Timestamptz) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteUnclaimedContestFiles, before)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const freshContactBursts = `-- name: FreshContactBursts :many
 SELECT network(set_masklen(address, CASE WHEN family(address) = 4 THEN $1::int ELSE $2::int END))::text AS source,
        to_timestamp(floor(extract(epoch FROM verified_at) / $3::int) * $3::int)::timestamptz AS window_start,
