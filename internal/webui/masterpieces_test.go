@@ -419,13 +419,13 @@ func TestMasterpiecePagesThroughAYear(t *testing.T) {
 
 	// No release before the publicity department approves.
 	tranche := e.page("/projects/" + first + "/tranches/1/")
-	notApproved := i18n.T(i18n.ZH, "error.tranche_not_approved", map[string]any{"status": domain.TranchePending})
+	notApproved, _ := i18n.ErrorMessage(i18n.ZH, domain.Conflict("error.tranche_not_approved", map[string]any{"status": domain.TranchePending}))
 	body = e.post(tranche+"release", "cz.liaison", http.StatusConflict)
 	if msg := fieldErrors(body); !strings.Contains(msg, notApproved) {
 		t.Errorf("the early release's message %q, want %q", msg, notApproved)
 	}
 	e.report(m, first, "wt.liaison")
-	notApproved = i18n.T(i18n.ZH, "error.tranche_not_approved", map[string]any{"status": domain.TrancheReported})
+	notApproved, _ = i18n.ErrorMessage(i18n.ZH, domain.Conflict("error.tranche_not_approved", map[string]any{"status": domain.TrancheReported}))
 	body = e.post(tranche+"release", "cz.liaison", http.StatusConflict)
 	if msg := fieldErrors(body); !strings.Contains(msg, notApproved) {
 		t.Errorf("the release before approval's message %q, want %q", msg, notApproved)
