@@ -12,7 +12,6 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -23,7 +22,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -312,21 +310,8 @@ func (s *Service) Act(ctx context.Context, actor domain.User, onBehalfOf string,
 	if stored.Phase.Ended() {
 		return domain.Contest{}, domain.Conflict("error.contest_phase", map[string]any{"phase": string(stored.Phase)})
 	}
-	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: stored.ID, UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	var out domain.Contest
-	if err == nil {
-		err = h.Get(ctx, &out)
-	}
-	if err != nil {
-		var notFound *serviceerror.NotFound
-		if errors.As(err, &notFound) {
-			return domain.Contest{}, domain.Conflict("error.contest_phase", map[string]any{"phase": string(stored.Phase)})
-		}
-		return domain.Contest{}, workflows.UpdateError(err)
-	}
-	return out, nil
+	return lxtemporal.Update[domain.Contest](ctx, s.temporal, stored.ID, update, arg,
+		domain.Conflict("error.contest_phase", map[string]any{"phase": string(stored.Phase)}), workflows.UpdateError)
 }
 
 // OfficeIdea is an idea as the office screens it: whole, with the ideas

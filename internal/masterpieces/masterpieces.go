@@ -7,12 +7,10 @@ package masterpieces
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strconv"
 	"time"
 
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -269,19 +267,10 @@ func (s *Service) Act(ctx context.Context, actor domain.User, onBehalfOf string,
 	if stored.Phase.Ended() {
 		return domain.Masterpieces{}, domain.Conflict("error.masterpiece_phase", map[string]any{"phase": string(stored.Phase)})
 	}
-	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: stored.ID, UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	var out domain.Masterpieces
-	if err == nil {
-		err = h.Get(ctx, &out)
-	}
+	out, err := lxtemporal.Update[domain.Masterpieces](ctx, s.temporal, stored.ID, update, arg,
+		domain.Conflict("error.masterpiece_phase", map[string]any{"phase": string(stored.Phase)}), workflows.UpdateError)
 	if err != nil {
-		var notFound *serviceerror.NotFound
-		if errors.As(err, &notFound) {
-			return domain.Masterpieces{}, domain.Conflict("error.masterpiece_phase", map[string]any{"phase": string(stored.Phase)})
-		}
-		return domain.Masterpieces{}, workflows.UpdateError(err)
+		return domain.Masterpieces{}, err
 	}
 	view, _ := View(a.Actor, out)
 	return view, nil

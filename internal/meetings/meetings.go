@@ -7,12 +7,10 @@ package meetings
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strconv"
 	"time"
 
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -195,21 +193,7 @@ func (s *Service) Act(ctx context.Context, actor domain.User, onBehalfOf, id, up
 	if stored.Phase.Ended() {
 		return domain.Cycle{}, domain.Conflict("error.cycle_closed", nil)
 	}
-	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: id, UpdateName: update, Args: []any{build(a)}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	var out domain.Cycle
-	if err == nil {
-		err = h.Get(ctx, &out)
-	}
-	if err != nil {
-		var notFound *serviceerror.NotFound
-		if errors.As(err, &notFound) {
-			return domain.Cycle{}, domain.Conflict("error.cycle_closed", nil)
-		}
-		return domain.Cycle{}, workflows.UpdateError(err)
-	}
-	return out, nil
+	return lxtemporal.Update[domain.Cycle](ctx, s.temporal, id, update, build(a), domain.Conflict("error.cycle_closed", nil), workflows.UpdateError)
 }
 
 // FollowUp accepts or returns a decision's result, as the office: the

@@ -12,6 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"lianxi/internal/domain"
 	"lianxi/internal/postgres/sqlcgen"
 )
@@ -71,32 +73,15 @@ func (s *Store) GetContest(ctx context.Context, year int) (domain.Contest, error
 // ListContests returns the contests, the latest year first.
 func (s *Store) ListContests(ctx context.Context, limit int) ([]domain.Contest, error) {
 	rows, err := s.q.ListContests(ctx, int32(limit))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]domain.Contest, len(rows))
-	for i, row := range rows {
-		if err := json.Unmarshal(row.State, &out[i]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return statesOf[domain.Contest](rows, err, func(r sqlcgen.Contest) []byte { return r.State })
 }
 
 // ContestHistory returns a contest's events in order.
 func (s *Store) ContestHistory(ctx context.Context, id string) ([]domain.CycleEvent, error) {
 	rows, err := s.q.ListContestEvents(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]domain.CycleEvent, len(rows))
-	for i, r := range rows {
-		out[i] = domain.CycleEvent{At: r.At.Time, Actor: r.Actor, Kind: r.Kind}
-		if err := json.Unmarshal(r.Detail, &out[i].Detail); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return eventsOf(rows, err, func(r sqlcgen.ContestEvent) (pgtype.Timestamptz, string, string, []byte) {
+		return r.At, r.Actor, r.Kind, r.Detail
+	})
 }
 
 // CodeCounts are the codes sent lately to a contact and from an address.

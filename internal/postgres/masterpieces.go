@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strconv"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"lianxi/internal/domain"
 	"lianxi/internal/postgres/sqlcgen"
 )
@@ -66,30 +68,13 @@ func (s *Store) GetMasterpieces(ctx context.Context, year int) (domain.Masterpie
 // ListMasterpieces returns the project years, the latest first.
 func (s *Store) ListMasterpieces(ctx context.Context, limit int) ([]domain.Masterpieces, error) {
 	rows, err := s.q.ListMasterpieceYears(ctx, int32(limit))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]domain.Masterpieces, len(rows))
-	for i, row := range rows {
-		if err := json.Unmarshal(row.State, &out[i]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return statesOf[domain.Masterpieces](rows, err, func(r sqlcgen.MasterpieceYear) []byte { return r.State })
 }
 
 // MasterpieceHistory returns a project year's events in order.
 func (s *Store) MasterpieceHistory(ctx context.Context, id string) ([]domain.CycleEvent, error) {
 	rows, err := s.q.ListMasterpieceEvents(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]domain.CycleEvent, len(rows))
-	for i, r := range rows {
-		out[i] = domain.CycleEvent{At: r.At.Time, Actor: r.Actor, Kind: r.Kind}
-		if err := json.Unmarshal(r.Detail, &out[i].Detail); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return eventsOf(rows, err, func(r sqlcgen.MasterpieceEvent) (pgtype.Timestamptz, string, string, []byte) {
+		return r.At, r.Actor, r.Kind, r.Detail
+	})
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"lianxi/internal/domain"
 	"lianxi/internal/postgres/sqlcgen"
 )
@@ -161,17 +163,9 @@ func (s *Store) PreviousCycle(ctx context.Context, committee, exclude string) (c
 // CycleHistory returns a cycle's events in order.
 func (s *Store) CycleHistory(ctx context.Context, id string) ([]domain.CycleEvent, error) {
 	rows, err := s.q.ListCycleEvents(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]domain.CycleEvent, len(rows))
-	for i, r := range rows {
-		out[i] = domain.CycleEvent{At: r.At.Time, Actor: r.Actor, Kind: r.Kind}
-		if err := json.Unmarshal(r.Detail, &out[i].Detail); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return eventsOf(rows, err, func(r sqlcgen.MeetingEvent) (pgtype.Timestamptz, string, string, []byte) {
+		return r.At, r.Actor, r.Kind, r.Detail
+	})
 }
 
 // MeetingsSince returns the cycles whose meeting is noticed for a time

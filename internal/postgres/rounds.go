@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"lianxi/internal/domain"
 	"lianxi/internal/postgres/sqlcgen"
 )
@@ -63,47 +65,21 @@ func (s *Store) GetRound(ctx context.Context, id string) (domain.Round, error) {
 // ListRounds returns a programme's rounds, the latest year first.
 func (s *Store) ListRounds(ctx context.Context, programme string, limit int) ([]domain.Round, error) {
 	rows, err := s.q.ListRounds(ctx, sqlcgen.ListRoundsParams{ProgrammeCode: programme, Limit: int32(limit)})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]domain.Round, len(rows))
-	for i, row := range rows {
-		if err := json.Unmarshal(row.State, &out[i]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return statesOf[domain.Round](rows, err, func(r sqlcgen.SelectionRound) []byte { return r.State })
 }
 
 // RoundHistory returns a round's events in order.
 func (s *Store) RoundHistory(ctx context.Context, id string) ([]domain.CycleEvent, error) {
 	rows, err := s.q.ListRoundEvents(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]domain.CycleEvent, len(rows))
-	for i, r := range rows {
-		out[i] = domain.CycleEvent{At: r.At.Time, Actor: r.Actor, Kind: r.Kind}
-		if err := json.Unmarshal(r.Detail, &out[i].Detail); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return eventsOf(rows, err, func(r sqlcgen.SelectionEvent) (pgtype.Timestamptz, string, string, []byte) {
+		return r.At, r.Actor, r.Kind, r.Detail
+	})
 }
 
 // OpenRounds returns the rounds still running, latest first.
 func (s *Store) OpenRounds(ctx context.Context) ([]domain.Round, error) {
 	rows, err := s.q.ListOpenRounds(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]domain.Round, len(rows))
-	for i, row := range rows {
-		if err := json.Unmarshal(row.State, &out[i]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return statesOf[domain.Round](rows, err, func(r sqlcgen.SelectionRound) []byte { return r.State })
 }
 
 // StartReviewRound stores a round another process (a contest) starts for

@@ -8,13 +8,11 @@ package selections
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -269,21 +267,7 @@ func (s *Service) update(ctx context.Context, id, update string, arg any) (domai
 	if stored.Phase.Ended() {
 		return domain.Round{}, domain.Conflict("error.round_closed", nil)
 	}
-	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: id, UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	var out domain.Round
-	if err == nil {
-		err = h.Get(ctx, &out)
-	}
-	if err != nil {
-		var notFound *serviceerror.NotFound
-		if errors.As(err, &notFound) {
-			return domain.Round{}, domain.Conflict("error.round_closed", nil)
-		}
-		return domain.Round{}, workflows.UpdateError(err)
-	}
-	return out, nil
+	return lxtemporal.Update[domain.Round](ctx, s.temporal, id, update, arg, domain.Conflict("error.round_closed", nil), workflows.UpdateError)
 }
 
 // Assignment is one of an expert's reviews with its entry, across rounds.

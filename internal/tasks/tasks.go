@@ -265,23 +265,9 @@ func (s *Service) Act(ctx context.Context, actor domain.User, onBehalfOf string,
 			return domain.Task{}, v.Err()
 		}
 	}
-	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.TaskID(id), UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	var out domain.Task
-	if err == nil {
-		err = h.Get(ctx, &out)
-	}
-	if err != nil {
-		var notFound *serviceerror.NotFound
-		if errors.As(err, &notFound) {
-			// The workflow has ended: the task was accepted or cancelled.
-			return domain.Task{}, domain.Conflict("error.task_closed", nil)
-		}
-		return domain.Task{}, workflows.UpdateError(err)
-	}
-	// The workflow answers with the task as it recorded it.
-	return out, nil
+	// The workflow answers with the task as it recorded it; an ended one
+	// (accepted or cancelled) is closed.
+	return lxtemporal.Update[domain.Task](ctx, s.temporal, workflows.TaskID(id), update, arg, domain.Conflict("error.task_closed", nil), workflows.UpdateError)
 }
 
 // checkItemAttachments refuses agenda items naming files that are not

@@ -46,3 +46,24 @@ func Live[T any](ctx context.Context, c client.Client, id, query string, stored 
 	}
 	return live
 }
+
+// Update sends a person's action to a running workflow and waits for its
+// answer. A workflow that has ended answers closed; the workflow's own
+// refusals go through refusal (which turns them back into domain errors).
+func Update[T any](ctx context.Context, c client.Client, id, name string, arg any, closed error, refusal func(error) error) (T, error) {
+	var out T
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: id, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(ctx, &out)
+	}
+	if err != nil {
+		var notFound *serviceerror.NotFound
+		if errors.As(err, &notFound) {
+			return out, closed
+		}
+		return out, refusal(err)
+	}
+	return out, nil
+}
