@@ -9,8 +9,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"io"
 	"log/slog"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/alexedwards/argon2id"
@@ -129,10 +131,21 @@ func (s *Service) checkPassword(ctx context.Context, pw, hash string) (bool, err
 // newToken returns a random token with a prefix and the SHA-256 that the
 // database keeps in its place.
 func newToken(prefix string) (token string, hash []byte) {
+	return newTokenFrom(rand.Reader, prefix)
+}
+
+// newTokenFrom draws a token from random. A session token (no prefix) never
+// begins with the API tokens' prefix: about one in 260,000 random tokens
+// would, and such a session would be taken for an API token and refused.
+func newTokenFrom(random io.Reader, prefix string) (token string, hash []byte) {
 	b := make([]byte, 32)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on Linux
-	token = prefix + base64.RawURLEncoding.EncodeToString(b)
-	return token, tokenHash(token)
+	for {
+		_, _ = io.ReadFull(random, b) // crypto/rand never fails on Linux
+		token = prefix + base64.RawURLEncoding.EncodeToString(b)
+		if prefix != "" || !strings.HasPrefix(token, tokenPrefix) {
+			return token, tokenHash(token)
+		}
+	}
 }
 
 func tokenHash(token string) []byte {
