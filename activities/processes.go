@@ -150,15 +150,23 @@ func (m *Processes) Notify(ctx context.Context, in NoticeInput) error {
 	return m.Store.NotifyOnce(ctx, postgres.Audience{Departments: in.Departments, Users: in.Users, Committee: in.Committee, Role: in.Role}, in.Key, n)
 }
 
-// DeadlineInput asks for the time a number of working days from now.
-type DeadlineInput struct{ Days int }
+// DeadlineInput asks for the time a number of working days from a time
+// (From; now when zero).
+type DeadlineInput struct {
+	Days int
+	From time.Time `json:",omitzero"`
+}
 
-// Deadline returns the due time that many working days from now, by the
-// calendar with its holidays and make-up days.
+// Deadline returns the due time that many working days from now (or
+// From), by the calendar with its holidays and make-up days.
 func (m *Processes) Deadline(ctx context.Context, in DeadlineInput) (time.Time, error) {
 	cal, err := m.Store.Calendar(ctx)
 	if err != nil {
 		return time.Time{}, err
 	}
-	return cal.Deadline(m.Now(), in.Days), nil
+	from := in.From
+	if from.IsZero() {
+		from = m.Now()
+	}
+	return cal.Deadline(from, in.Days), nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"lianxi/activities"
 	"lianxi/internal/auth"
+	"lianxi/internal/consultations"
 	"lianxi/internal/contests"
 	"lianxi/internal/httpapi"
 	"lianxi/internal/masterpieces"
@@ -26,6 +27,7 @@ import (
 	"lianxi/internal/metrics"
 	"lianxi/internal/notify/email"
 	"lianxi/internal/notify/webhook"
+	"lianxi/internal/onetime"
 	"lianxi/internal/pgcluster"
 	"lianxi/internal/postgres"
 	"lianxi/internal/seed"
@@ -112,6 +114,11 @@ func database(ctx context.Context, cfg *Config, log *slog.Logger, mode dbMode) (
 			stopCluster()
 			return nil, nil, fmt.Errorf("seed programmes: %w", err)
 		}
+		if _, err := store.LoadArchivedConsultation(ctx, seed.Consultation()); err != nil {
+			store.Close()
+			stopCluster()
+			return nil, nil, fmt.Errorf("seed consultation: %w", err)
+		}
 	}
 	return store, func() { store.Close(); stopCluster() }, nil
 }
@@ -147,7 +154,9 @@ func newWorker(c client.Client, cfg *Config, store *postgres.Store, authSvc *aut
 	w.RegisterWorkflow(workflows.Selection)
 	w.RegisterWorkflow(workflows.Contest)
 	w.RegisterWorkflow(workflows.Masterpieces)
+	w.RegisterWorkflow(workflows.Consultation)
 	w.RegisterActivity(&activities.Contests{Store: store})
+	w.RegisterActivity(&activities.Consultations{Store: store})
 	w.RegisterActivity(&activities.Activities{Sessions: authSvc, Keys: store, Tasks: store, Now: time.Now})
 	w.RegisterActivity(notifier)
 	w.RegisterActivity(&activities.Processes{Store: store, Experts: store.Experts, StartTask: tasks.New(store, c, nil).StartWorkflow, Now: time.Now})
@@ -156,11 +165,12 @@ func newWorker(c client.Client, cfg *Config, store *postgres.Store, authSvc *aut
 	return w, nil
 }
 
-// codeSender delivers the contests' one-time codes: by e-mail when an
+// codeSender delivers the one-time codes of the contests and the
+// consultations: by e-mail when an
 // SMTP server is configured, by SMS through the gateway's webhook when one
 // is, and to the log under lianxi dev for what neither reaches.
-func codeSender(cfg *Config, log *slog.Logger) (contests.Codes, error) {
-	codes := contests.Codes{SMSURL: cfg.SMSWebhookURL, SMSSecret: cfg.SMSWebhookSecret}
+func codeSender(cfg *Config, log *slog.Logger) (onetime.Codes, error) {
+	codes := onetime.Codes{SMSURL: cfg.SMSWebhookURL, SMSSecret: cfg.SMSWebhookSecret}
 	if cfg.SMTP.Host != "" {
 		s, err := email.New(cfg.SMTP)
 		if err != nil {
@@ -196,6 +206,7 @@ func webServer(cfg *Config, store *postgres.Store, authSvc *auth.Service, tc cli
 	}
 	contestSvc := contests.New(store, tc, taskSvc, codes, contests.Config{}, nil)
 	masterpieceSvc := masterpieces.New(store, tc, taskSvc, nil)
+	consultationSvc := consultations.New(store, tc, taskSvc, codes, consultations.Config{}, nil)
 	pages, err := webui.New(webui.Deps{Auth: authSvc, Directory: store, Tasks: taskSvc, Ledger: store, Calendar: store, Notes: store,
 		Contests:     contestSvc,
 		Masterpieces: masterpieceSvc,
@@ -204,7 +215,7 @@ func webServer(cfg *Config, store *postgres.Store, authSvc *auth.Service, tc cli
 		return nil, err
 	}
 	h := httpapi.Router(httpapi.Deps{
-		Store: store, Auth: authSvc, Tasks: taskSvc, Meetings: meetingSvc, Selections: selectionSvc, Contests: contestSvc, Masterpieces: masterpieceSvc, Registry: reg, Log: log, Version: version,
+		Store: store, Auth: authSvc, Tasks: taskSvc, Meetings: meetingSvc, Selections: selectionSvc, Contests: contestSvc, Masterpieces: masterpieceSvc, Consultations: consultationSvc, Registry: reg, Log: log, Version: version,
 		Pages: pages.Routes, PageNotFound: pages.NotFound,
 		Ready: []httpapi.Check{
 			{Name: "postgres", Check: store.Ping},

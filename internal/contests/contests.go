@@ -11,11 +11,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
-	"encoding/base64"
-	"fmt"
-	"math/big"
 	"net/http"
-	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,6 +23,7 @@ import (
 
 	"lianxi/internal/auth"
 	"lianxi/internal/domain"
+	"lianxi/internal/onetime"
 	"lianxi/internal/postgres"
 	"lianxi/internal/tasks"
 	lxtemporal "lianxi/internal/temporal"
@@ -36,12 +33,6 @@ import (
 // Committee is the joint meeting whose office (the reform office) runs the
 // contests.
 const Committee = "management"
-
-// CodeSender delivers a one-time code to a contact: by e-mail, or by SMS
-// to a mobile number.
-type CodeSender interface {
-	SendCode(ctx context.Context, contact string, email bool, code string, year int) error
-}
 
 // Config holds the contest's limits; zero fields take the defaults.
 type Config struct {
@@ -93,7 +84,7 @@ type Service struct {
 	store    *postgres.Store
 	temporal client.Client
 	tasks    *tasks.Service
-	codes    CodeSender
+	codes    *onetime.Issuer
 	cfg      Config
 	now      func() time.Time
 
@@ -101,12 +92,13 @@ type Service struct {
 }
 
 // New builds the service.
-func New(store *postgres.Store, c client.Client, ts *tasks.Service, codes CodeSender, cfg Config, now func() time.Time) *Service {
+func New(store *postgres.Store, c client.Client, ts *tasks.Service, codes onetime.Sender, cfg Config, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
 	cfg.defaults()
-	return &Service{store: store, temporal: c, tasks: ts, codes: codes, cfg: cfg, now: now,
+	return &Service{store: store, temporal: c, tasks: ts, cfg: cfg, now: now,
+		codes:             onetime.NewIssuer(store, codes, onetime.Limits{TTL: cfg.CodeTTL, PerContact: cfg.CodesPerContact, PerAddress: cfg.CodesPerAddress}, now),
 		votesByAddress:    auth.NewAddressLimiter(cfg.VotesPerAddress, cfg.VotesPerAddress/2+1),
 		votesByVoter:      auth.NewAddressLimiter(cfg.VotesPerVoter, cfg.VotesPerVoter/2+1),
 		ideasByAddress:    auth.NewAddressLimiter(cfg.IdeasPerAddress, cfg.IdeasPerAddress/2+1),
@@ -166,7 +158,7 @@ func (s *Service) Start(ctx context.Context, actor domain.User, in NewContest, m
 	if err := domain.JoinInvalid(v.Err(), domain.Within("rules.", in.Rules.Validate())); err != nil {
 		return domain.Contest{}, err
 	}
-	if err := s.checkDepartments(ctx, "rules.co_organisers", in.Rules.CoOrganisers); err != nil {
+	if err := s.tasks.CheckDepartments(ctx, "rules.co_organisers", in.Rules.CoOrganisers); err != nil {
 		return domain.Contest{}, err
 	}
 	p, err := s.store.Programme(ctx, domain.ContestProgramme)
@@ -191,19 +183,6 @@ func (s *Service) Start(ctx context.Context, actor domain.User, in NewContest, m
 		}, domain.Conflict("error.contest_exists", map[string]any{"year": in.Year}), workflows.Contest, workflows.ContestInput{Contest: c})
 	})
 	return c, err
-}
-
-// checkDepartments refuses codes that are not departments.
-func (s *Service) checkDepartments(ctx context.Context, field string, codes []domain.Code) error {
-	var v domain.Validation
-	for i, d := range codes {
-		o, err := s.store.GetOrganisation(ctx, d)
-		if err != nil && domain.AsError(err) == nil {
-			return err
-		}
-		v.Check(err == nil && o.Kind == domain.OrgDepartment, field+"["+strconv.Itoa(i)+"]", "validation.unknown_department", map[string]any{"value": d})
-	}
-	return v.Err()
 }
 
 // live returns a contest's state: the workflow's while it runs, the
@@ -299,7 +278,7 @@ func (s *Service) Act(ctx context.Context, actor domain.User, onBehalfOf string,
 			codes = append(codes, d)
 		}
 		slices.Sort(codes)
-		if err := s.checkDepartments(ctx, "routes", slices.Compact(codes)); err != nil {
+		if err := s.tasks.CheckDepartments(ctx, "routes", slices.Compact(codes)); err != nil {
 			return domain.Contest{}, err
 		}
 	}
@@ -374,24 +353,6 @@ func (s *Service) Anomalies(ctx context.Context, actor domain.User, year int) (d
 	return s.store.VoteAnomalies(ctx, year, s.cfg.Anomalies)
 }
 
-func hash(parts ...string) []byte {
-	h := sha256.New()
-	for _, p := range parts {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
-	}
-	return h.Sum(nil)
-}
-
-func addrOf(ip string) *netip.Addr {
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		return nil
-	}
-	a = a.Unmap()
-	return &a
-}
-
 // open returns a contest that takes part from the public now: between
 // submissions opening and the vote closing.
 func (s *Service) open(ctx context.Context, year int) (domain.Contest, error) {
@@ -405,55 +366,16 @@ func (s *Service) open(ctx context.Context, year int) (domain.Contest, error) {
 	return c, nil
 }
 
-// CodeSent says where a code went and for how long it is good.
-type CodeSent struct {
-	Contact   string    `json:"contact"` // masked
-	ExpiresAt time.Time `json:"expires_at"`
-}
-
-// RequestCode sends a one-time code to a contact, within the limits per
-// contact and per address (counted in PostgreSQL, so every replica and a
-// restart see the same counts).
-func (s *Service) RequestCode(ctx context.Context, year int, contact, ip string) (CodeSent, error) {
-	norm, email, err := domain.NormaliseContact("contact", contact)
-	if err != nil {
-		return CodeSent{}, err
+// RequestCode sends a one-time code to a contact while the contest takes
+// part from the public, within the limits per contact and per address.
+func (s *Service) RequestCode(ctx context.Context, year int, contact, ip string) (onetime.Sent, error) {
+	if _, _, err := domain.NormaliseContact("contact", contact); err != nil {
+		return onetime.Sent{}, err
 	}
 	if _, err := s.open(ctx, year); err != nil {
-		return CodeSent{}, err
+		return onetime.Sent{}, err
 	}
-	now, addr := s.now(), addrOf(ip)
-	n, err := s.store.ContestCodesSince(ctx, year, norm, addr, now.Add(-time.Hour))
-	if err != nil {
-		return CodeSent{}, err
-	}
-	if n.ToContact >= s.cfg.CodesPerContact || addr != nil && n.FromAddress >= s.cfg.CodesPerAddress {
-		return CodeSent{}, &domain.Error{Kind: domain.KindRateLimited, Key: "error.too_many_codes", Params: map[string]any{"seconds": 3600}, RetryAfterSeconds: 600}
-	}
-	code, err := randomDigits(6)
-	if err != nil {
-		return CodeSent{}, err
-	}
-	expires := now.Add(s.cfg.CodeTTL)
-	if err := s.store.SaveContestCode(ctx, year, norm, hash(strconv.Itoa(year), norm, code), addr, expires); err != nil {
-		return CodeSent{}, err
-	}
-	if err := s.codes.SendCode(ctx, norm, email, code, year); err != nil {
-		return CodeSent{}, fmt.Errorf("send code: %w", err)
-	}
-	return CodeSent{Contact: domain.MaskContact(norm), ExpiresAt: expires}, nil
-}
-
-func randomDigits(n int) (string, error) {
-	var b strings.Builder
-	for range n {
-		d, err := rand.Int(rand.Reader, big.NewInt(10))
-		if err != nil {
-			return "", err
-		}
-		b.WriteByte(byte('0' + d.Int64()))
-	}
-	return b.String(), nil
+	return s.codes.Send(ctx, domain.ContestID(year), "“莲城创意”", contact, ip)
 }
 
 // Verified is a verified contact's token: sent back as the X-Voter-Token
@@ -469,8 +391,7 @@ type Verified struct {
 
 // Verify checks a code and returns the contact's token.
 func (s *Service) Verify(ctx context.Context, year int, contact, code, ip string) (Verified, error) {
-	norm, _, err := domain.NormaliseContact("contact", contact)
-	if err != nil {
+	if _, _, err := domain.NormaliseContact("contact", contact); err != nil {
 		return Verified{}, err
 	}
 	// Each code dies after a few wrong tries; this bounds the tries of one
@@ -478,32 +399,25 @@ func (s *Service) Verify(ctx context.Context, year int, contact, code, ip string
 	if err := s.verifiesByAddress.AllowKey(ip); err != nil {
 		return Verified{}, err
 	}
-	code = strings.TrimSpace(code)
-	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
-		return Verified{}, codeField()
+	claim, err := onetime.ReadClaim(domain.ContestID(year), contact, code)
+	if err != nil {
+		return Verified{}, err
 	}
 	c, err := s.open(ctx, year)
 	if err != nil {
 		return Verified{}, err
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return Verified{}, err
-	}
-	token := base64.RawURLEncoding.EncodeToString(raw)
-	expires := s.now().Add(s.cfg.TokenTTL)
-	v, err := s.store.VerifyContestCode(ctx, year, norm, hash(strconv.Itoa(year), norm, code), hash(token), addrOf(ip), expires)
+	token, th, err := onetime.NewToken()
 	if err != nil {
 		return Verified{}, err
 	}
-	return Verified{Token: token, ExpiresAt: expires, Contact: domain.MaskContact(norm), VotesCast: v.VotesCast,
+	expires := s.now().Add(s.cfg.TokenTTL)
+	v, err := s.store.VerifyContestCode(ctx, year, claim.Contact, claim.Hash, th, onetime.Addr(ip), expires)
+	if err != nil {
+		return Verified{}, err
+	}
+	return Verified{Token: token, ExpiresAt: expires, Contact: domain.MaskContact(claim.Contact), VotesCast: v.VotesCast,
 		VotesLeft: max(0, c.Rules.VotesPerVoter-v.VotesCast)}, nil
-}
-
-func codeField() error {
-	var v domain.Validation
-	v.Add("code", "validation.code_wrong", nil)
-	return v.Err()
 }
 
 // Voter returns the voter of a token in a contest; any other token is
@@ -512,7 +426,7 @@ func (s *Service) Voter(ctx context.Context, year int, token string) (domain.Vot
 	if token == "" {
 		return domain.Voter{}, domain.Unauthenticated()
 	}
-	v, err := s.store.ContestVoter(ctx, hash(token))
+	v, err := s.store.ContestVoter(ctx, onetime.Hash(token))
 	if err == nil && v.Year != year {
 		return domain.Voter{}, domain.Unauthenticated()
 	}
@@ -567,7 +481,7 @@ func (s *Service) Submit(ctx context.Context, voter domain.Voter, in domain.NewI
 		return domain.Idea{}, err
 	}
 	tracking := "LC" + strconv.Itoa(voter.Year) + "-" + trackingAlphabet.EncodeToString(raw)
-	return s.store.SubmitIdea(ctx, voter, tracking, in, addrOf(ip))
+	return s.store.SubmitIdea(ctx, voter, tracking, in, onetime.Addr(ip))
 }
 
 // Tracked is a submitter's view of their idea: its status, the reason
@@ -685,11 +599,11 @@ func (s *Service) Vote(ctx context.Context, year int, token string, idea int64, 
 	if err := s.votesByAddress.AllowKey(ip); err != nil {
 		return VoteResult{}, err
 	}
-	th := hash(token)
+	th := onetime.Hash(token)
 	if err := s.votesByVoter.AllowKey(string(th)); err != nil {
 		return VoteResult{}, err
 	}
-	cast, err := s.store.CastVote(ctx, year, th, idea, addrOf(ip))
+	cast, err := s.store.CastVote(ctx, year, th, idea, onetime.Addr(ip))
 	if err != nil {
 		return VoteResult{}, err
 	}

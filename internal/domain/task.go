@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"bytes"
 	"encoding/json"
 	"maps"
 	"regexp"
@@ -49,11 +50,12 @@ const (
 	KindNomination       TaskKind = "nomination"        // nominate entries to a selection round
 	KindMilestoneReport  TaskKind = "milestone_report"  // report a funded project's milestone
 	KindRectification    TaskKind = "rectification"     // rectify a project the acceptance panel sent back
+	KindDraftComments    TaskKind = "draft_comments"    // comment on a draft put out for consultation
 )
 
 // TaskKinds lists every kind.
 var TaskKinds = []TaskKind{KindAdHoc, KindAgendaItems, KindAttendance, KindDecision, KindProgressReport, KindScoring, KindFeasibilityReply, KindNomination,
-	KindMilestoneReport, KindRectification}
+	KindMilestoneReport, KindRectification, KindDraftComments}
 
 // Priority orders tasks in an inbox.
 type Priority string
@@ -85,12 +87,15 @@ const (
 	FieldDate     FieldType = "date"
 	FieldSelect   FieldType = "select"
 	FieldBoolean  FieldType = "boolean"
+	// FieldComments is a list of comments on a draft, each on the whole
+	// (no section) or on a section whose key is one of the field's options.
+	FieldComments FieldType = "comments"
 	// FieldItems is a list of agenda items, each a title, a summary, the
 	// decision requested and attachment ids.
 	FieldItems FieldType = "items"
 )
 
-var fieldTypes = []FieldType{FieldText, FieldTextarea, FieldNumber, FieldDate, FieldSelect, FieldBoolean, FieldItems}
+var fieldTypes = []FieldType{FieldText, FieldTextarea, FieldNumber, FieldDate, FieldSelect, FieldBoolean, FieldItems, FieldComments}
 
 // FormField is one field a department fills in to complete a task.
 type FormField struct {
@@ -302,6 +307,22 @@ func ValidateValues(form []FormField, values map[string]any) error {
 					it.check(&v, field+"["+strconv.Itoa(i)+"].")
 				}
 			}
+		case FieldComments:
+			comments, err := CommentsValue(val)
+			switch {
+			case err != nil:
+				v.Add(field, "validation.type_comments", nil)
+			case len(comments) > MaxCommentsInTask:
+				v.Add(field, "validation.too_many", map[string]any{"max": MaxCommentsInTask})
+			default:
+				c := Consultation{}
+				for _, k := range f.Options {
+					c.Sections = append(c.Sections, DraftSection{Key: k})
+				}
+				for i, cm := range comments {
+					cm.check(&v, c, field+"["+strconv.Itoa(i)+"].")
+				}
+			}
 		}
 	}
 	return v.Err()
@@ -375,28 +396,30 @@ type Comment struct {
 
 // ItemsValue reads an items field's value (as decoded from JSON) into
 // agenda items.
-func ItemsValue(val any) ([]ItemInput, error) {
+func ItemsValue(val any) ([]ItemInput, error) { return decodeStrict[[]ItemInput](val) }
+
+// decodeStrict reads a structured field's value (as decoded from JSON)
+// into T, refusing members T does not have.
+func decodeStrict[T any](val any) (T, error) {
+	var out T
 	if val == nil {
-		return nil, nil
+		return out, nil
 	}
 	b, err := json.Marshal(val)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
-	var items []ItemInput
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&items); err != nil {
-		return nil, err
-	}
-	return items, nil
+	err = dec.Decode(&out)
+	return out, err
 }
 
 // ClosesOnSubmit reports whether a process's task is done once submitted,
 // with nothing for the office to accept: an answer to an agenda call or a
 // notice, a progress report.
 func (t Task) ClosesOnSubmit() bool {
-	return t.FromProcess() && slices.Contains([]TaskKind{KindAgendaItems, KindAttendance, KindProgressReport, KindNomination}, t.Kind)
+	return t.FromProcess() && slices.Contains([]TaskKind{KindAgendaItems, KindAttendance, KindProgressReport, KindNomination, KindDraftComments}, t.Kind)
 }
 
 // ValidateSubmission checks a submission: the form's fields, then what the
@@ -413,6 +436,11 @@ func (t Task) ValidateSubmission(values map[string]any) error {
 		none, _ := values["no_items"].(bool)
 		v.Check(len(items) > 0 || none, "values.items", "validation.items_or_none", nil)
 		v.Check(len(items) == 0 || !none, "values.no_items", "validation.items_or_none", nil)
+	case KindDraftComments:
+		comments, _ := CommentsValue(values["comments"])
+		none, _ := values["no_comments"].(bool)
+		v.Check(len(comments) > 0 || none, "values.comments", "validation.comments_or_none", nil)
+		v.Check(len(comments) == 0 || !none, "values.no_comments", "validation.comments_or_none", nil)
 	case KindAttendance:
 		switch str("answer") {
 		case AttendanceAttend:
@@ -433,11 +461,12 @@ func (t Task) FromProcess() bool { return t.Source.ID != "" && t.Source.Kind != 
 
 // Sources of tasks.
 const (
-	SourceAdHoc       = "adhoc"
-	SourceMeeting     = "meeting"
-	SourceSelection   = "selection"
-	SourceContest     = "contest"
-	SourceMasterpiece = "masterpiece"
+	SourceAdHoc        = "adhoc"
+	SourceMeeting      = "meeting"
+	SourceSelection    = "selection"
+	SourceContest      = "contest"
+	SourceMasterpiece  = "masterpiece"
+	SourceConsultation = "consultation"
 )
 
 // AgendaForm is the form of an agenda-call task.

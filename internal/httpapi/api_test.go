@@ -20,11 +20,13 @@ import (
 	"lianxi/activities"
 
 	"lianxi/internal/auth"
+	"lianxi/internal/consultations"
 	"lianxi/internal/contests"
 	"lianxi/internal/domain"
 	"lianxi/internal/httpapi"
 	"lianxi/internal/masterpieces"
 	"lianxi/internal/meetings"
+	"lianxi/internal/onetime"
 	"lianxi/internal/pgtest"
 	"lianxi/internal/postgres"
 	"lianxi/internal/seed"
@@ -54,7 +56,7 @@ func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
 // it starts.
 //
 // Options: a func(worker.Worker) registers more on the worker; a
-// contests.Config sets the contests' limits; a contests.CodeSender
+// contests.Config sets the contests' limits; an onetime.Sender
 // delivers their codes (by default a codeBox the test reads).
 func newEnvWith(t testing.TB, tc client.Client, options ...any) *env {
 	t.Helper()
@@ -99,14 +101,15 @@ func newEnvWith(t testing.TB, tc client.Client, options ...any) *env {
 	var selectionSvc *selections.Service
 	var contestSvc *contests.Service
 	var masterpieceSvc *masterpieces.Service
+	var consultationSvc *consultations.Service
 	if tc != nil {
 		var contestCfg contests.Config
-		var sender contests.CodeSender = e.codes
+		var sender onetime.Sender = e.codes
 		for _, o := range options {
 			switch o := o.(type) {
 			case contests.Config:
 				contestCfg = o
-			case contests.CodeSender:
+			case onetime.Sender:
 				sender = o
 			}
 		}
@@ -115,12 +118,15 @@ func newEnvWith(t testing.TB, tc client.Client, options ...any) *env {
 		selectionSvc = selections.New(store, store, tc, taskSvc, nil)
 		contestSvc = contests.New(store, tc, taskSvc, sender, contestCfg, nil)
 		masterpieceSvc = masterpieces.New(store, tc, taskSvc, nil)
+		consultationSvc = consultations.New(store, tc, taskSvc, sender, consultations.Config{}, nil)
 		w := worker.New(tc, workflows.TaskQueue, worker.Options{})
 		w.RegisterWorkflow(workflows.Task)
 		w.RegisterWorkflow(workflows.MeetingCycle)
 		w.RegisterWorkflow(workflows.Selection)
 		w.RegisterWorkflow(workflows.Contest)
 		w.RegisterWorkflow(workflows.Masterpieces)
+		w.RegisterWorkflow(workflows.Consultation)
+		w.RegisterActivity(&activities.Consultations{Store: store})
 		w.RegisterActivity(&activities.Activities{Tasks: store})
 		w.RegisterActivity(&activities.Processes{Store: store, Experts: store.Experts, StartTask: taskSvc.StartWorkflow, Now: time.Now})
 		w.RegisterActivity(&activities.Contests{Store: store})
@@ -135,7 +141,7 @@ func newEnvWith(t testing.TB, tc client.Client, options ...any) *env {
 		t.Cleanup(w.Stop)
 	}
 	h := httpapi.Router(httpapi.Deps{
-		Store: store, Auth: svc, Tasks: taskSvc, Meetings: meetingSvc, Selections: selectionSvc, Contests: contestSvc, Masterpieces: masterpieceSvc, Registry: prometheus.NewRegistry(), Pages: pages.Routes, PageNotFound: pages.NotFound,
+		Store: store, Auth: svc, Tasks: taskSvc, Meetings: meetingSvc, Selections: selectionSvc, Contests: contestSvc, Masterpieces: masterpieceSvc, Consultations: consultationSvc, Registry: prometheus.NewRegistry(), Pages: pages.Routes, PageNotFound: pages.NotFound,
 		Ready: []httpapi.Check{
 			{Name: "postgres", Check: store.Ping},
 			{Name: "temporal", Check: func(context.Context) error { return *e.ready }},
@@ -152,7 +158,7 @@ type codeBox struct {
 	codes map[string]string
 }
 
-func (b *codeBox) SendCode(_ context.Context, contact string, _ bool, code string, _ int) error {
+func (b *codeBox) SendCode(_ context.Context, contact string, _ bool, code, _ string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.codes[contact] = code

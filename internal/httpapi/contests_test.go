@@ -28,6 +28,7 @@ import (
 	"lianxi/internal/domain"
 	"lianxi/internal/notify/email"
 	"lianxi/internal/notify/smtptest"
+	"lianxi/internal/onetime"
 	"lianxi/internal/postgres"
 	"lianxi/internal/temporal/devtest"
 )
@@ -854,7 +855,7 @@ func TestContestCodeByEmail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnvWith(t, devtest.Start(t), contests.CodeSender(contests.Codes{Email: sender}))
+	e := newEnvWith(t, devtest.Start(t), onetime.Sender(onetime.Codes{Email: sender}))
 	office, public := e.client("casesoffice"), e.client("")
 	e.json(office, "POST", "/api/v1/contests", `{"year":2026,"theme":"测试"}`, http.StatusCreated, nil)
 	// A mobile number has no channel here (no SMS gateway configured).
@@ -862,7 +863,7 @@ func TestContestCodeByEmail(t *testing.T) {
 	if body := readBody(resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "validation.contact_unreachable") {
 		t.Fatalf("code to a mobile without SMS: %d %s", resp.StatusCode, body)
 	}
-	var sent contests.CodeSent
+	var sent onetime.Sent
 	e.json(public, "POST", "/api/v1/public/contests/2026/codes", `{"contact":"Citizen@Example.cn"}`, http.StatusAccepted, &sent)
 	if sent.Contact != "c***@example.cn" {
 		t.Fatalf("sent to %q", sent.Contact)

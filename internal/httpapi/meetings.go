@@ -140,10 +140,13 @@ func processAction[T any](a *api, update string, stamp func(*T, workflows.Action
 }
 
 // processID is the process a route names: a cycle's or round's {id}, a
-// contest's {year}.
+// consultation's {slug}, a contest's {year}.
 func processID(r *http.Request) string {
 	if id := chi.URLParam(r, "id"); id != "" {
 		return id
+	}
+	if slug := chi.URLParam(r, "slug"); slug != "" {
+		return slug
 	}
 	return chi.URLParam(r, "year")
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"lianxi/internal/auth"
+	"lianxi/internal/consultations"
 	"lianxi/internal/contests"
 	"lianxi/internal/domain"
 	"lianxi/internal/masterpieces"
@@ -35,17 +36,18 @@ type Check struct {
 
 // Deps are what the HTTP layer needs; cmd builds them.
 type Deps struct {
-	Store        *postgres.Store
-	Auth         *auth.Service
-	Tasks        *tasks.Service
-	Meetings     *meetings.Service
-	Selections   *selections.Service
-	Contests     *contests.Service
-	Masterpieces *masterpieces.Service
-	Ready        []Check
-	Registry     *prometheus.Registry // metrics are registered here and served at /metrics
-	Gatherer     prometheus.Gatherer  // defaults to Registry
-	Pages        func(chi.Router)     // mounts the server-rendered pages; nil for none
+	Store         *postgres.Store
+	Auth          *auth.Service
+	Tasks         *tasks.Service
+	Meetings      *meetings.Service
+	Selections    *selections.Service
+	Contests      *contests.Service
+	Masterpieces  *masterpieces.Service
+	Consultations *consultations.Service
+	Ready         []Check
+	Registry      *prometheus.Registry // metrics are registered here and served at /metrics
+	Gatherer      prometheus.Gatherer  // defaults to Registry
+	Pages         func(chi.Router)     // mounts the server-rendered pages; nil for none
 	// PageNotFound answers unknown paths outside /api with a page; nil: a
 	// problem document everywhere.
 	PageNotFound http.HandlerFunc
@@ -156,6 +158,7 @@ func Router(d Deps) *chi.Mux {
 		a.selectionRoutes(r)
 		a.contestRoutes(r)
 		a.masterpieceRoutes(r)
+		a.consultationRoutes(r)
 
 		r.Get("/ledger", a.ledgerStats)
 		r.Get("/ledger.xlsx", a.ledgerExport("xlsx"))

@@ -293,6 +293,7 @@ var stateLabels = map[string]struct{ param, prefix string }{
 	"error.contest_phase":        {"phase", "contest.phase."},
 	"error.voting_closed":        {"phase", "contest.phase."},
 	"error.masterpiece_phase":    {"phase", "masterpiece.phase."},
+	"error.consultation_phase":   {"phase", "consultation.phase."},
 	"error.project_not_ready":    {"stage", "masterpiece.stage."},
 	"error.tranche_not_reported": {"status", "masterpiece.tranche."},
 	"error.tranche_not_approved": {"status", "masterpiece.tranche."},

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"net/netip"
@@ -84,62 +83,18 @@ func (s *Store) ContestHistory(ctx context.Context, id string) ([]domain.CycleEv
 	})
 }
 
-// CodeCounts are the codes sent lately to a contact and from an address.
-type CodeCounts struct{ ToContact, FromAddress int }
-
-// ContestCodesSince counts the codes sent in a contest since a time, to a
-// contact and from an address.
-func (s *Store) ContestCodesSince(ctx context.Context, year int, contact string, addr *netip.Addr, since time.Time) (CodeCounts, error) {
-	row, err := s.q.CountContestCodes(ctx, sqlcgen.CountContestCodesParams{Year: int32(year), Contact: contact, Address: addr, Since: tstz(since)})
-	return CodeCounts{ToContact: int(row.ToContact), FromAddress: int(row.FromAddress)}, err
-}
-
-// SaveContestCode keeps a code's hash until it expires.
-func (s *Store) SaveContestCode(ctx context.Context, year int, contact string, hash []byte, addr *netip.Addr, expires time.Time) error {
-	_, err := s.q.InsertContestCode(ctx, sqlcgen.InsertContestCodeParams{Year: int32(year), Contact: contact, CodeHash: hash, Address: addr, ExpiresAt: tstz(expires)})
-	return err
-}
-
-// CodeAttempts is how many wrong codes a sent code tolerates.
-const CodeAttempts = 5
-
 // VerifyContestCode checks a code against the latest one sent to the
-// contact; a match spends it and returns the contact's voter with a new
-// token (tokenHash) valid until expires. A wrong code counts against the
-// code, which dies after CodeAttempts wrong tries.
+// contact in the contest (see verifyCode); a match returns the contact's
+// voter with a new token (tokenHash) valid until expires.
 func (s *Store) VerifyContestCode(ctx context.Context, year int, contact string, codeHash, tokenHash []byte, addr *netip.Addr, expires time.Time) (domain.Voter, error) {
 	var v domain.Voter
-	wrong := false
-	err := s.inTx(ctx, func(q *sqlcgen.Queries) error {
-		code, err := q.LatestContestCode(ctx, sqlcgen.LatestContestCodeParams{Year: int32(year), Contact: contact})
-		if errors.Is(err, pgx.ErrNoRows) || err == nil && code.Attempts >= CodeAttempts {
-			return codeRefused()
-		}
-		if err != nil {
-			return err
-		}
-		if subtle.ConstantTimeCompare(code.CodeHash, codeHash) != 1 {
-			wrong = true
-			return q.CountContestCodeAttempt(ctx, code.ID) // committed: the wrong try counts
-		}
-		if err := q.UseContestCode(ctx, code.ID); err != nil {
-			return err
-		}
+	err := s.verifyCode(ctx, domain.ContestID(year), contact, codeHash, func(q *sqlcgen.Queries) error {
 		row, err := q.UpsertContestVoter(ctx, sqlcgen.UpsertContestVoterParams{Year: int32(year), Contact: contact, TokenHash: tokenHash,
 			ExpiresAt: tstz(expires), Address: addr})
 		v = domain.Voter{ID: row.ID, Year: year, Contact: contact, VotesCast: int(row.VotesCast), ExpiresAt: expires}
 		return err
 	})
-	if err == nil && wrong {
-		return v, codeRefused()
-	}
 	return v, err
-}
-
-func codeRefused() error {
-	var v domain.Validation
-	v.Add("code", "validation.code_wrong", nil)
-	return v.Err()
 }
 
 // ContestVoter returns the voter a token belongs to, while it is valid.
@@ -415,11 +370,12 @@ func (s *Store) IdeaVotes(ctx context.Context, idea int64) (int, error) {
 }
 
 // PurgeContests deletes what the public left behind: files uploaded for an
-// idea never submitted, and codes, both older than before.
+// idea never submitted, and one-time codes (of every process), both older
+// than before.
 func (s *Store) PurgeContests(ctx context.Context, before time.Time) (files, codes int64, err error) {
 	if files, err = s.q.DeleteUnclaimedContestFiles(ctx, tstz(before)); err != nil {
 		return 0, 0, err
 	}
-	codes, err = s.q.DeleteOldContestCodes(ctx, tstz(before))
+	codes, err = s.q.DeleteOldContactCodes(ctx, tstz(before))
 	return files, codes, err
 }

@@ -25,7 +25,7 @@ func TestPurgeContestsLeavesTheRest(t *testing.T) {
 		  (2026, 1, NULL, 'left.pdf', 'application/pdf', 1, '\x00', '\x01', $1),
 		  (2026, 1, 1, 'taken.pdf', 'application/pdf', 1, '\x00', '\x01', $1),
 		  (2026, 1, NULL, 'fresh.pdf', 'application/pdf', 1, '\x00', '\x01', $2)`, []any{old, recent}},
-		{`INSERT INTO contest_codes (year, contact, code_hash, expires_at) VALUES (2026, 'a@example.cn', '\x00', $1), (2026, 'a@example.cn', '\x00', $2)`,
+		{`INSERT INTO contact_codes (scope, contact, code_hash, expires_at) VALUES ('contest:2026', 'a@example.cn', '\x00', $1), ('consultation:x', 'a@example.cn', '\x00', $2)`,
 			[]any{old, now.Add(5 * time.Minute)}},
 	} {
 		if _, err := s.Pool().Exec(ctx, q.sql, q.args...); err != nil {

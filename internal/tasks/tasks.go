@@ -326,6 +326,38 @@ var fileTypes = map[string]struct{ serve, sniff string }{
 	".xls":  {"application/vnd.ms-excel", "application/octet-stream"},
 }
 
+// CheckDepartments refuses codes that are not departments, naming each
+// under field ("field[i]").
+func (s *Service) CheckDepartments(ctx context.Context, field string, codes []domain.Code) error {
+	var v domain.Validation
+	for i, d := range codes {
+		o, err := s.store.GetOrganisation(ctx, d)
+		if err != nil && domain.AsError(err) == nil {
+			return err
+		}
+		v.Check(err == nil && o.Kind == domain.OrgDepartment, field+"["+strconv.Itoa(i)+"]", "validation.unknown_department", map[string]any{"value": d})
+	}
+	return v.Err()
+}
+
+// CheckFile checks an uploaded file — its name, its extension among the
+// office formats, its size, its content against its extension — and
+// returns the name to keep and the type to serve it as.
+func CheckFile(name string, data []byte) (string, string, error) {
+	var v domain.Validation
+	name = strings.TrimSpace(filepath.Base(strings.ReplaceAll(name, "\\", "/")))
+	ext := strings.ToLower(filepath.Ext(name))
+	ft, known := fileTypes[ext]
+	v.Check(name != "" && name != "." && utf8.RuneCountInString(name) <= 200 && domain.PlainText(name), "file", "validation.file_name", nil)
+	v.Check(known, "file", "validation.file_type", map[string]any{"types": "pdf, docx, xlsx, pptx, doc, xls, png, jpg, txt, zip"})
+	v.Check(len(data) > 0, "file", "validation.required", nil)
+	v.Check(len(data) <= postgres.MaxAttachmentBytes, "file", "validation.file_too_large", map[string]any{"max_mb": postgres.MaxAttachmentBytes >> 20})
+	if known && len(data) > 0 && !v.Has("file") {
+		v.Check(http.DetectContentType(data) == ft.sniff, "file", "validation.file_content", nil)
+	}
+	return name, ft.serve, v.Err()
+}
+
 // Attach stores a file on a task: the departments on it and its office may;
 // the size, the name's extension and the content's type are checked.
 func (s *Service) Attach(ctx context.Context, actor domain.User, id int64, name string, data []byte, meta auth.Meta) (domain.Attachment, error) {
@@ -340,21 +372,11 @@ func (s *Service) Attach(ctx context.Context, actor domain.User, id int64, name 
 	if !allowed {
 		return domain.Attachment{}, domain.Forbidden()
 	}
-	var v domain.Validation
-	name = strings.TrimSpace(filepath.Base(strings.ReplaceAll(name, "\\", "/")))
-	ext := strings.ToLower(filepath.Ext(name))
-	ft, known := fileTypes[ext]
-	v.Check(name != "" && name != "." && utf8.RuneCountInString(name) <= 200 && domain.PlainText(name), "file", "validation.file_name", nil)
-	v.Check(known, "file", "validation.file_type", map[string]any{"types": "pdf, docx, xlsx, pptx, doc, xls, png, jpg, txt, zip"})
-	v.Check(len(data) > 0, "file", "validation.required", nil)
-	v.Check(len(data) <= postgres.MaxAttachmentBytes, "file", "validation.file_too_large", map[string]any{"max_mb": postgres.MaxAttachmentBytes >> 20})
-	if known && len(data) > 0 && !v.Has("file") {
-		v.Check(http.DetectContentType(data) == ft.sniff, "file", "validation.file_content", nil)
-	}
-	if err := v.Err(); err != nil {
+	name, contentType, err := CheckFile(name, data)
+	if err != nil {
 		return domain.Attachment{}, err
 	}
-	return s.store.AddAttachment(ctx, domain.Attachment{TaskID: id, Name: name, ContentType: ft.serve, UploadedBy: actor.Username}, data,
+	return s.store.AddAttachment(ctx, domain.Attachment{TaskID: id, Name: name, ContentType: contentType, UploadedBy: actor.Username}, data,
 		meta.Record(actor.Username, "task.attach", "task:"+strconv.FormatInt(id, 10), domain.AuditOK))
 }
 

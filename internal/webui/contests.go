@@ -14,6 +14,7 @@ import (
 	"lianxi/internal/contests"
 	"lianxi/internal/domain"
 	"lianxi/internal/i18n"
+	"lianxi/internal/onetime"
 	"lianxi/internal/postgres"
 	"lianxi/workflows"
 )
@@ -32,7 +33,7 @@ type Contests interface {
 	Ideas(ctx context.Context, actor domain.User, year int, f postgres.IdeaFilter) ([]contests.OfficeIdea, error)
 	Screen(ctx context.Context, actor domain.User, year int, id int64, in domain.ScreenIdea, meta auth.Meta) (domain.Idea, error)
 	Anomalies(ctx context.Context, actor domain.User, year int) (domain.VoteAnomalies, error)
-	RequestCode(ctx context.Context, year int, contact, ip string) (contests.CodeSent, error)
+	RequestCode(ctx context.Context, year int, contact, ip string) (onetime.Sent, error)
 	Verify(ctx context.Context, year int, contact, code, ip string) (contests.Verified, error)
 	Voter(ctx context.Context, year int, token string) (domain.Voter, error)
 	Upload(ctx context.Context, voter domain.Voter, name string, data []byte, ip string) (int64, error)

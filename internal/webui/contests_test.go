@@ -47,7 +47,7 @@ type codeInbox struct {
 	codes map[string]string
 }
 
-func (b *codeInbox) SendCode(_ context.Context, contact string, _ bool, code string, _ int) error {
+func (b *codeInbox) SendCode(_ context.Context, contact string, _ bool, code, _ string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.codes[contact] = code

@@ -189,6 +189,9 @@ func (p *Pages) showTask(w http.ResponseWriter, r *http.Request, u domain.User, 
 			if f.Type == domain.FieldItems {
 				row.Value, row.Items = "", shownItems(val, d.Attachments)
 			}
+			if f.Type == domain.FieldComments {
+				row.Value = commentsText(val)
+			}
 			for _, c := range data.Fields[i].Choices {
 				if c.Value == row.Value {
 					row.Value = c.Label
@@ -252,6 +255,13 @@ func fieldsOf(lang i18n.Lang, t domain.Task, form taskForm, files []domain.Attac
 		}
 		if f.Type == domain.FieldItems {
 			ff.Value, ff.Rows = "", itemRowsOf(t, f, form, files)
+		}
+		if f.Type == domain.FieldComments {
+			ff.Choices = nil
+			ff.Hint = i18n.T(lang, "task.comments_hint", map[string]any{"sections": strings.Join(f.Options, ", ")})
+			if val, ok := t.Values[f.Name]; ok && form.Action != "submit" {
+				ff.Value = commentsText(val)
+			}
 		}
 		meetingField(lang, t, &ff)
 		out[i] = ff
@@ -352,6 +362,10 @@ var taskActions = map[string]actionSpec{
 			switch f.Type {
 			case domain.FieldBoolean:
 				vals[f.Name] = raw != ""
+			case domain.FieldComments:
+				if comments := postedComments(raw, f.Options); len(comments) > 0 {
+					vals[f.Name] = comments
+				}
 			case domain.FieldItems:
 				// Rows left empty are dropped; none at all is no value.
 				if items, _ := postedItems(r.PostForm, "values."+f.Name); len(items) > 0 {

@@ -23,29 +23,6 @@ ON CONFLICT (key) DO NOTHING;
 -- name: ListContestEvents :many
 SELECT * FROM contest_events WHERE contest_id = $1 ORDER BY id;
 
--- name: InsertContestCode :one
-INSERT INTO contest_codes (year, contact, code_hash, address, expires_at)
-VALUES (@year, @contact, @code_hash, sqlc.narg(address), @expires_at)
-RETURNING id;
-
--- name: CountContestCodes :one
--- Codes sent to a contact, or from an address, since a time: the limits
--- on sending codes.
-SELECT count(*) FILTER (WHERE contact = @contact)::int AS to_contact,
-       count(*) FILTER (WHERE address = sqlc.narg(address))::int AS from_address
-FROM contest_codes WHERE year = @year AND created_at > @since;
-
--- name: LatestContestCode :one
-SELECT * FROM contest_codes
-WHERE year = @year AND contact = @contact AND used_at IS NULL AND expires_at > now()
-ORDER BY created_at DESC LIMIT 1 FOR UPDATE;
-
--- name: CountContestCodeAttempt :exec
-UPDATE contest_codes SET attempts = attempts + 1 WHERE id = $1;
-
--- name: UseContestCode :exec
-UPDATE contest_codes SET used_at = now() WHERE id = $1;
-
 -- name: UpsertContestVoter :one
 -- A contact verified again keeps its votes and gets a new token.
 INSERT INTO contest_voters (year, contact, token_hash, expires_at, verified_at, address)
@@ -174,7 +151,3 @@ SELECT count(*)::int FROM contest_votes WHERE idea_id = $1;
 -- name: DeleteUnclaimedContestFiles :execrows
 -- Files uploaded for an idea that was never submitted.
 DELETE FROM contest_files WHERE idea_id IS NULL AND at < @before;
-
--- name: DeleteOldContestCodes :execrows
--- Codes past their life (the hourly limits count only the last hour).
-DELETE FROM contest_codes WHERE expires_at < @before;

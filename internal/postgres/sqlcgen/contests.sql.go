@@ -159,47 +159,6 @@ func (q *Queries) ContestVoterByToken(ctx context.Context, tokenHash []byte) (Co
 	return i, err
 }
 
-const countContestCodeAttempt = `-- name: CountContestCodeAttempt :exec
-UPDATE contest_codes SET attempts = attempts + 1 WHERE id = $1
-`
-
-func (q *Queries) CountContestCodeAttempt(ctx context.Context, id int64) error {
-	_, err := q.db.Exec(ctx, countContestCodeAttempt, id)
-	return err
-}
-
-const countContestCodes = `-- name: CountContestCodes :one
-SELECT count(*) FILTER (WHERE contact = $1)::int AS to_contact,
-       count(*) FILTER (WHERE address = $2)::int AS from_address
-FROM contest_codes WHERE year = $3 AND created_at > $4
-`
-
-type CountContestCodesParams struct {
-	Contact string
-	Address *netip.Addr
-	Year    int32
-	Since   pgtype.Timestamptz
-}
-
-type CountContestCodesRow struct {
-	ToContact   int32
-	FromAddress int32
-}
-
-// Codes sent to a contact, or from an address, since a time: the limits
-// on sending codes.
-func (q *Queries) CountContestCodes(ctx context.Context, arg CountContestCodesParams) (CountContestCodesRow, error) {
-	row := q.db.QueryRow(ctx, countContestCodes,
-		arg.Contact,
-		arg.Address,
-		arg.Year,
-		arg.Since,
-	)
-	var i CountContestCodesRow
-	err := row.Scan(&i.ToContact, &i.FromAddress)
-	return i, err
-}
-
 const countIdeas = `-- name: CountIdeas :one
 SELECT count(*) FILTER (WHERE status = 'submitted')::int AS unscreened,
        count(*) FILTER (WHERE status = 'eligible')::int AS eligible,
@@ -218,19 +177,6 @@ func (q *Queries) CountIdeas(ctx context.Context, year int32) (CountIdeasRow, er
 	var i CountIdeasRow
 	err := row.Scan(&i.Unscreened, &i.Eligible, &i.Total)
 	return i, err
-}
-
-const deleteOldContestCodes = `-- name: DeleteOldContestCodes :execrows
-DELETE FROM contest_codes WHERE expires_at < $1
-`
-
-// Codes past their life (the hourly limits count only the last hour).
-func (q *Queries) DeleteOldContestCodes(ctx context.Context, before pgtype.Timestamptz) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteOldContestCodes, before)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
 }
 
 const deleteUnclaimedContestFiles = `-- name: DeleteUnclaimedContestFiles :execrows
@@ -464,33 +410,6 @@ func (q *Queries) InsertContest(ctx context.Context, arg InsertContestParams) (i
 	return result.RowsAffected(), nil
 }
 
-const insertContestCode = `-- name: InsertContestCode :one
-INSERT INTO contest_codes (year, contact, code_hash, address, expires_at)
-VALUES ($1, $2, $3, $4, $5)
-RETURNING id
-`
-
-type InsertContestCodeParams struct {
-	Year      int32
-	Contact   string
-	CodeHash  []byte
-	Address   *netip.Addr
-	ExpiresAt pgtype.Timestamptz
-}
-
-func (q *Queries) InsertContestCode(ctx context.Context, arg InsertContestCodeParams) (int64, error) {
-	row := q.db.QueryRow(ctx, insertContestCode,
-		arg.Year,
-		arg.Contact,
-		arg.CodeHash,
-		arg.Address,
-		arg.ExpiresAt,
-	)
-	var id int64
-	err := row.Scan(&id)
-	return id, err
-}
-
 const insertContestEvent = `-- name: InsertContestEvent :execrows
 INSERT INTO contest_events (key, contest_id, at, actor, kind, detail)
 VALUES ($1, $2, $3, $4, $5, $6)
@@ -602,34 +521,6 @@ func (q *Queries) InsertIdea(ctx context.Context, arg InsertIdeaParams) (InsertI
 	)
 	var i InsertIdeaRow
 	err := row.Scan(&i.ID, &i.SubmittedAt)
-	return i, err
-}
-
-const latestContestCode = `-- name: LatestContestCode :one
-SELECT id, year, contact, code_hash, address, created_at, expires_at, attempts, used_at FROM contest_codes
-WHERE year = $1 AND contact = $2 AND used_at IS NULL AND expires_at > now()
-ORDER BY created_at DESC LIMIT 1 FOR UPDATE
-`
-
-type LatestContestCodeParams struct {
-	Year    int32
-	Contact string
-}
-
-func (q *Queries) LatestContestCode(ctx context.Context, arg LatestContestCodeParams) (ContestCode, error) {
-	row := q.db.QueryRow(ctx, latestContestCode, arg.Year, arg.Contact)
-	var i ContestCode
-	err := row.Scan(
-		&i.ID,
-		&i.Year,
-		&i.Contact,
-		&i.CodeHash,
-		&i.Address,
-		&i.CreatedAt,
-		&i.ExpiresAt,
-		&i.Attempts,
-		&i.UsedAt,
-	)
 	return i, err
 }
 
@@ -958,15 +849,6 @@ func (q *Queries) UpsertContestVoter(ctx context.Context, arg UpsertContestVoter
 	var i UpsertContestVoterRow
 	err := row.Scan(&i.ID, &i.VotesCast)
 	return i, err
-}
-
-const useContestCode = `-- name: UseContestCode :exec
-UPDATE contest_codes SET used_at = now() WHERE id = $1
-`
-
-func (q *Queries) UseContestCode(ctx context.Context, id int64) error {
-	_, err := q.db.Exec(ctx, useContestCode, id)
-	return err
 }
 
 const voteRefusal = `-- name: VoteRefusal :one

@@ -83,6 +83,84 @@ type CommitteeMember struct {
 	Position      int32
 }
 
+type Consultation struct {
+	ID            string
+	Slug          string
+	CommitteeCode string
+	Phase         string
+	OpensAt       pgtype.Timestamptz
+	ClosesAt      pgtype.Timestamptz
+	FeedbackDueAt pgtype.Timestamptz
+	Sections      []string
+	Version       int32
+	StartedAt     pgtype.Timestamptz
+	ClosedAt      pgtype.Timestamptz
+	State         []byte
+}
+
+type ConsultationComment struct {
+	ID             int64
+	ConsultationID string
+	Section        string
+	Body           string
+	Name           string
+	CommenterID    pgtype.Int8
+	Department     pgtype.Text
+	TaskID         pgtype.Int8
+	Key            pgtype.Text
+	Address        *netip.Addr
+	At             pgtype.Timestamptz
+	ReplyStatus    pgtype.Text
+	Reply          string
+	RepliedBy      string
+	RepliedAt      pgtype.Timestamptz
+}
+
+type ConsultationCommenter struct {
+	ID             int64
+	ConsultationID string
+	Contact        string
+	TokenHash      []byte
+	ExpiresAt      pgtype.Timestamptz
+	VerifiedAt     pgtype.Timestamptz
+	Address        *netip.Addr
+}
+
+type ConsultationEvent struct {
+	ID             int64
+	Key            pgtype.Text
+	ConsultationID string
+	At             pgtype.Timestamptz
+	Actor          string
+	Kind           string
+	Detail         []byte
+}
+
+type ConsultationFile struct {
+	ID             int64
+	ConsultationID string
+	Revised        bool
+	Name           string
+	ContentType    string
+	Size           int32
+	Sha256         []byte
+	Data           []byte
+	UploadedBy     string
+	At             pgtype.Timestamptz
+}
+
+type ContactCode struct {
+	ID        int64
+	Scope     string
+	Contact   string
+	CodeHash  []byte
+	Address   *netip.Addr
+	CreatedAt pgtype.Timestamptz
+	ExpiresAt pgtype.Timestamptz
+	Attempts  int32
+	UsedAt    pgtype.Timestamptz
+}
+
 type Contest struct {
 	ID            string
 	Year          int32
@@ -93,18 +171,6 @@ type Contest struct {
 	StartedAt     pgtype.Timestamptz
 	ClosedAt      pgtype.Timestamptz
 	State         []byte
-}
-
-type ContestCode struct {
-	ID        int64
-	Year      int32
-	Contact   string
-	CodeHash  []byte
-	Address   *netip.Addr
-	CreatedAt pgtype.Timestamptz
-	ExpiresAt pgtype.Timestamptz
-	Attempts  int32
-	UsedAt    pgtype.Timestamptz
 }
 
 type ContestEvent struct {

@@ -1,4 +1,4 @@
-package contests
+package onetime
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
-	"strconv"
 
 	"lianxi/internal/domain"
 	"lianxi/internal/notify"
@@ -29,16 +28,16 @@ var ErrNoChannel = &domain.Error{Kind: domain.KindInvalid, Key: "error.invalid",
 	Fields: []domain.FieldError{{Field: "contact", Key: "validation.contact_unreachable"}}}
 
 // SendCode sends a code once; the key is unique per code.
-func (c Codes) SendCode(ctx context.Context, contact string, email bool, code string, year int) error {
+func (c Codes) SendCode(ctx context.Context, contact string, email bool, code, purpose string) error {
 	nonce := make([]byte, 8)
 	if _, err := rand.Read(nonce); err != nil {
 		return err
 	}
 	m := notify.Message{
-		Key:     "contest-code:" + strconv.Itoa(year) + ":" + hex.EncodeToString(nonce),
-		Subject: "“莲城创意”验证码 Lotus City verification code",
-		Body: "您的验证码是 " + code + "，10分钟内有效。请勿告诉他人。\n" +
-			"Your code is " + code + "; it is good for 10 minutes. Do not share it.",
+		Key:     "contact-code:" + hex.EncodeToString(nonce),
+		Subject: purpose + " 验证码 Verification code",
+		Body: "您的验证码是 " + code + "，10分钟内有效，用于" + purpose + "。请勿告诉他人。\n" +
+			"Your code is " + code + " for " + purpose + "; it is good for 10 minutes. Do not share it.",
 		Recipient: notify.Recipient{Name: contact},
 	}
 	var ch notify.Sender
@@ -51,7 +50,7 @@ func (c Codes) SendCode(ctx context.Context, contact string, email bool, code st
 		if c.DevLog == nil {
 			return ErrNoChannel
 		}
-		c.DevLog.Info("contest code (no channel configured; lianxi dev only)", "contact", contact, "code", code)
+		c.DevLog.Info("one-time code (no channel configured; lianxi dev only)", "contact", contact, "code", code)
 		return nil
 	}
 	err := ch.Send(ctx, m)

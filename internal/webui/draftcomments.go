@@ -1,0 +1,57 @@
+package webui
+
+import (
+	"slices"
+	"strings"
+
+	"lianxi/internal/domain"
+)
+
+// postedComments reads a comments field typed as text: one comment per
+// paragraph (paragraphs are separated by a blank line); a paragraph that
+// begins with a section's key and a colon ("science-1：…") is on that
+// section, any other on the whole draft. Nothing typed is no value.
+func postedComments(raw string, sections []string) []any {
+	var out []any
+	for _, para := range strings.Split(strings.ReplaceAll(raw, "\r\n", "\n"), "\n\n") {
+		para = strings.TrimSpace(para)
+		if para == "" {
+			continue
+		}
+		section := ""
+		if i := strings.IndexAny(para, ":："); i > 0 {
+			if key := strings.TrimSpace(para[:i]); slices.Contains(sections, key) {
+				_, size := firstRune(para[i:])
+				section, para = key, strings.TrimSpace(para[i+size:])
+			}
+		}
+		out = append(out, map[string]any{"section": section, "body": para})
+	}
+	return out
+}
+
+func firstRune(s string) (rune, int) {
+	for i, r := range s {
+		if i == 0 {
+			return r, len(string(r))
+		}
+	}
+	return 0, 0
+}
+
+// commentsText shows stored comments as the field's text: the form
+// postedComments reads.
+func commentsText(val any) string {
+	comments, err := domain.CommentsValue(val)
+	if err != nil {
+		return ""
+	}
+	paras := make([]string, len(comments))
+	for i, k := range comments {
+		paras[i] = k.Body
+		if k.Section != "" {
+			paras[i] = k.Section + "：" + k.Body
+		}
+	}
+	return strings.Join(paras, "\n\n")
+}
