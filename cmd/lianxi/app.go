@@ -208,9 +208,10 @@ func webServer(cfg *Config, store *postgres.Store, authSvc *auth.Service, tc cli
 	masterpieceSvc := masterpieces.New(store, tc, taskSvc, nil)
 	consultationSvc := consultations.New(store, tc, taskSvc, codes, consultations.Config{}, nil)
 	pages, err := webui.New(webui.Deps{Auth: authSvc, Directory: store, Tasks: taskSvc, Ledger: store, Calendar: store, Notes: store,
-		Contests:     contestSvc,
-		Masterpieces: masterpieceSvc,
-		Meetings:     meetingSvc, Programmes: store, Selections: selectionSvc, Log: log})
+		Contests:      contestSvc,
+		Masterpieces:  masterpieceSvc,
+		Consultations: consultationSvc,
+		Meetings:      meetingSvc, Programmes: store, Selections: selectionSvc, Log: log})
 	if err != nil {
 		return nil, err
 	}

@@ -161,7 +161,7 @@ func (e *contestEnv) act(update string) {
 // public sends a request of someone with no account, with the voter's
 // cookie when there is one; a form is url-encoded, a *multipartForm sent
 // as such.
-func (e *contestEnv) public(method, path string, form any, voter *http.Cookie) *httptest.ResponseRecorder {
+func (e *meetingEnv) public(method, path string, form any, voter *http.Cookie) *httptest.ResponseRecorder {
 	e.t.Helper()
 	var body io.Reader
 	ct := ""

@@ -84,6 +84,10 @@ type Deps struct {
 	// projects (the years, a year's portfolio, a project, a seminar's
 	// agenda and minutes) are then not mounted.
 	Masterpieces Masterpieces
+	// Consultations may be nil: the pages of consultations on drafts (the
+	// public's draft, comment form and report; the drafting office's) are
+	// then not mounted.
+	Consultations Consultations
 }
 
 // Pages renders and serves the pages. Build it with New.
@@ -100,6 +104,7 @@ type Pages struct {
 	sel      Selections
 	contests Contests
 	mp       Masterpieces
+	consult  Consultations
 	public   *auth.AddressLimiter
 	log      *slog.Logger
 	tpl      *templates
@@ -132,7 +137,7 @@ func New(d Deps) (*Pages, error) {
 		return nil, err
 	}
 	return &Pages{auth: d.Auth, dir: d.Directory, audit: d.Audit, tasks: d.Tasks, ledger: d.Ledger, cal: d.Calendar, notes: d.Notes,
-		meet: d.Meetings, progs: d.Programmes, sel: d.Selections, contests: d.Contests, mp: d.Masterpieces, public: auth.NewAddressLimiter(6, 5), log: d.Log, tpl: tpl, assets: as, now: d.Now}, nil
+		meet: d.Meetings, progs: d.Programmes, sel: d.Selections, contests: d.Contests, mp: d.Masterpieces, consult: d.Consultations, public: auth.NewAddressLimiter(6, 5), log: d.Log, tpl: tpl, assets: as, now: d.Now}, nil
 }
 
 // Routes mounts the pages on a router. The router is expected to apply
@@ -199,6 +204,10 @@ func (p *Pages) Routes(r chi.Router) {
 		}
 		if p.mp != nil {
 			p.masterpieceRoutes(r)
+		}
+		if p.consult != nil {
+			p.consultationPublicRoutes(r)
+			p.consultationOfficeRoutes(r)
 		}
 	})
 }
