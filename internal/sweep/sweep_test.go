@@ -241,3 +241,44 @@ func TestACrashBetweenOutboxAndDeliveryDeliversOnce(t *testing.T) {
 		t.Fatalf("re-delivery %+v %v", again, err)
 	}
 }
+
+// A department's comment task on a draft (as a consultation opens it, due
+// at the feedback deadline) is reminded and escalated like any task: the
+// department is reminded before the deadline, and once it is three
+// working days past, urged with the drafting office told.
+func TestConsultationCommentTasksAreRemindedAndEscalated(t *testing.T) {
+	f := setup(t)
+	id, err := f.store.CreateTask(context.Background(), domain.Task{
+		Source: domain.TaskSource{Kind: domain.SourceConsultation, ID: domain.ConsultationID("draft-2026"), Committee: "science"},
+		Kind:   domain.KindDraftComments, Title: "征求意见：湘潭市推进科技创新常态化实施方案（征求意见稿）", Lead: "tax", DueAt: day(2026, 10, 9, 17),
+		Priority: domain.PriorityNormal, CreatedBy: "sci.office", CreatedAt: time.Now(),
+		Form: domain.ConsultationForm(domain.Consultation{Sections: []domain.DraftSection{{Key: "s1"}}})},
+		domain.AuditRecord{Actor: "sci.office", Action: "task.create", Result: domain.AuditOK},
+		func(domain.Task) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := f.sweepAt(t, day(2026, 9, 29, 9)); res.Notices != 1 || f.unread(t, "tax.liaison") != 1 || f.unread(t, "sci.office") != 0 {
+		t.Fatalf("reminder: %+v, tax %d, office %d", res, f.unread(t, "tax.liaison"), f.unread(t, "sci.office"))
+	}
+	f.sweepAt(t, day(2026, 10, 13, 9))
+	if n := f.unread(t, "tax.liaison"); n != 2 {
+		t.Errorf("tax liaison unread %d, want the reminder and the urging notice", n)
+	}
+	if n := f.unread(t, "sci.office"); n != 1 {
+		t.Errorf("the drafting office unread %d, want the escalation", n)
+	}
+	history, err := f.store.TaskHistory(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	escalated := 0
+	for _, h := range history {
+		if h.Kind == "escalated" {
+			escalated++
+		}
+	}
+	if escalated != 2 {
+		t.Errorf("%d escalations on the task, want 2: %+v", escalated, history)
+	}
+}
