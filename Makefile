@@ -1,7 +1,7 @@
 # Lianxi: the two commands a person needs are `make dev` and `make test`.
 GO ?= go
 
-.PHONY: dev test build vet sqlc bench
+.PHONY: dev test build vet sqlc bench fuzz
 
 ## dev: run everything in one process (embedded Temporal, private PostgreSQL)
 dev:
@@ -15,6 +15,17 @@ test:
 ## wall time; the agenda submit call's p50/p99 against a bare Temporal Update's, and their ratio)
 bench:
 	$(GO) run ./cmd/withpg -- $(GO) test -count=1 -run '^$$' -bench . -timeout 60m ./...
+
+## fuzz: run every fuzz target (parsers and validators of user input) for FUZZTIME each; `make test`
+## runs their seed corpora only
+FUZZTIME ?= 10s
+fuzz:
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' .); do \
+	  pkg=$$(dirname $$f); \
+	  for t in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | cut -d' ' -f2); do \
+	    echo "== $$pkg $$t"; $(GO) test $$pkg -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME); \
+	  done; \
+	done
 
 build:
 	$(GO) build -o lianxi ./cmd/lianxi

@@ -1,11 +1,17 @@
 package webui
 
 import (
+	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"lianxi/internal/domain"
 )
+
+// blankLine separates paragraphs: a line with nothing but spaces between
+// two line ends.
+var blankLine = regexp.MustCompile(`\n\s*\n`)
 
 // postedComments reads a comments field typed as text: one comment per
 // paragraph (paragraphs are separated by a blank line); a paragraph that
@@ -13,7 +19,8 @@ import (
 // section, any other on the whole draft. Nothing typed is no value.
 func postedComments(raw string, sections []string) []any {
 	var out []any
-	for _, para := range strings.Split(strings.ReplaceAll(raw, "\r\n", "\n"), "\n\n") {
+	raw = strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(raw)
+	for _, para := range blankLine.Split(raw, -1) {
 		para = strings.TrimSpace(para)
 		if para == "" {
 			continue
@@ -21,22 +28,13 @@ func postedComments(raw string, sections []string) []any {
 		section := ""
 		if i := strings.IndexAny(para, ":："); i > 0 {
 			if key := strings.TrimSpace(para[:i]); slices.Contains(sections, key) {
-				_, size := firstRune(para[i:])
+				_, size := utf8.DecodeRuneInString(para[i:])
 				section, para = key, strings.TrimSpace(para[i+size:])
 			}
 		}
 		out = append(out, map[string]any{"section": section, "body": para})
 	}
 	return out
-}
-
-func firstRune(s string) (rune, int) {
-	for i, r := range s {
-		if i == 0 {
-			return r, len(string(r))
-		}
-	}
-	return 0, 0
 }
 
 // commentsText shows stored comments as the field's text: the form

@@ -28,3 +28,26 @@ func TestPostedComments(t *testing.T) {
 		t.Fatal("blank text is a value")
 	}
 }
+
+// Whatever a department types into the comments field, each comment read
+// from it has a body and a known section or none, and showing them back
+// reads the same comments again.
+func FuzzPostedComments(f *testing.F) {
+	for _, s := range []string{"意见", "s1：意见\n\n全文意见", "s2: x\r\n\r\ns9：y", "\n\n\n", "s1：", "s1：s2：z", "：x"} {
+		f.Add(s)
+	}
+	sections := []string{"s1", "s2"}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got := postedComments(raw, sections)
+		for _, c := range got {
+			m := c.(map[string]any)
+			body, section := m["body"].(string), m["section"].(string)
+			if body == "" && section == "" || section != "" && section != "s1" && section != "s2" {
+				t.Fatalf("%q: comment %v", raw, m)
+			}
+		}
+		if again := postedComments(commentsText(got), sections); len(again) != len(got) {
+			t.Fatalf("%q: %d comments, %d after showing them back", raw, len(got), len(again))
+		}
+	})
+}
