@@ -50,45 +50,55 @@ const (
 	migrateOnly                // migrate: like shareCluster, and it migrates a DATABASE_URL too
 )
 
-// database returns the store for a command, migrated and seeded. With a URL
-// it connects there; otherwise it uses the private cluster of the data
-// directory as mode says. The returned function releases what was opened.
-func database(ctx context.Context, cfg *Config, log *slog.Logger, mode dbMode) (*postgres.Store, func(), error) {
+// databaseURL returns the database URL of a command: the configured one,
+// or the data directory's private cluster's (started or attached to as mode
+// says), with what releases it.
+func databaseURL(ctx context.Context, cfg *Config, log *slog.Logger, mode dbMode) (string, func(), error) {
 	url, stopCluster := cfg.DatabaseURL, func() {}
 	if url == "" {
 		if mode == urlOnly {
-			return nil, nil, errors.New("no database: set DATABASE_URL (or --database-url)")
+			return "", nil, errors.New("no database: set DATABASE_URL (or --database-url)")
 		}
 		dir, err := filepath.Abs(clusterDir(cfg.DataDir))
 		if err != nil {
-			return nil, nil, err
+			return "", nil, err
 		}
 		var cl *pgcluster.Cluster
 		switch mode {
 		case ownCluster:
 			cl, err = pgcluster.Start(ctx, pgcluster.Options{Dir: dir, Log: log})
 			if errors.Is(err, pgcluster.ErrAlreadyRunning) {
-				return nil, nil, fmt.Errorf("another lianxi is already running on %s: stop it, or use another --data-dir", cfg.DataDir)
+				return "", nil, fmt.Errorf("another lianxi is already running on %s: stop it, or use another --data-dir", cfg.DataDir)
 			}
 		default:
 			cl, err = pgcluster.Attach(ctx, dir, "lianxi")
 			if errors.Is(err, pgcluster.ErrNotRunning) {
 				if _, statErr := os.Stat(filepath.Join(dir, "data")); statErr != nil {
-					return nil, nil, fmt.Errorf("no database: set DATABASE_URL, or give the --data-dir of a lianxi dev installation (%s has none)", cfg.DataDir)
+					return "", nil, fmt.Errorf("no database: set DATABASE_URL, or give the --data-dir of a lianxi dev installation (%s has none)", cfg.DataDir)
 				}
 				cl, err = pgcluster.Start(ctx, pgcluster.Options{Dir: dir, Log: log})
 			}
 		}
 		if err != nil {
-			return nil, nil, err
+			return "", nil, err
 		}
 		url, stopCluster = cl.URL(), func() { _ = cl.Stop() }
+	}
+	return url, stopCluster, nil
+}
+
+// database returns the store for a command, migrated and seeded. With a URL
+// it connects there; otherwise it uses the private cluster of the data
+// directory as mode says. The returned function releases what was opened.
+func database(ctx context.Context, cfg *Config, log *slog.Logger, mode dbMode) (*postgres.Store, func(), error) {
+	url, stopCluster, err := databaseURL(ctx, cfg, log, mode)
+	if err != nil {
+		return nil, nil, err
 	}
 	// Servers migrate and seed at start; administrative commands never
 	// change the schema as a side effect, except on a lianxi dev data
 	// directory, whose cluster is theirs as much as dev's.
 	migrate := mode != shareCluster || cfg.DatabaseURL == ""
-	var err error
 	if migrate {
 		err = postgres.Migrate(ctx, url)
 	} else {

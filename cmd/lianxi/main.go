@@ -7,6 +7,8 @@
 //	lianxi user      add | passwd | list | disable | enable
 //	lianxi token     create an API token for a user
 //	lianxi audit     verify the audit trail's hash chain
+//	lianxi backup    write one archive of everything needed to rebuild the installation
+//	lianxi restore   bring a backup back into an empty installation
 //	lianxi probe     health check for containers
 //	lianxi demo      play a whole science meeting cycle against a running lianxi dev, step by step
 //	lianxi version   print the version
@@ -42,6 +44,8 @@ func commands() []command {
 		{"user", "manage users: add | passwd | list | disable | enable", runUser},
 		{"token", "manage API tokens: create", runToken},
 		{"audit", "audit trail: verify", runAudit},
+		{"backup", "write one archive of the database (and a dev data directory's Temporal store)", runBackup},
+		{"restore", "bring a backup back into a new data directory or an empty database", runRestore},
 		{"probe", "fetch a URL and succeed on 200 (container health checks)", runProbe},
 		{"demo", "play a whole science meeting cycle against a running lianxi dev, step by step", runDemo},
 		{"version", "print the version", runVersion},
