@@ -1,7 +1,7 @@
 # Lianxi: the two commands a person needs are `make dev` and `make test`.
 GO ?= go
 
-.PHONY: dev test build vet sqlc bench fuzz
+.PHONY: dev test build vet sqlc bench fuzz drills
 
 ## dev: run everything in one process (embedded Temporal, private PostgreSQL)
 dev:
@@ -26,6 +26,13 @@ fuzz:
 	    echo "== $$pkg $$t"; $(GO) test $$pkg -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME); \
 	  done; \
 	done
+
+## drills: the resilience drills on loopback, each ending with one line
+## `drill NAME: sent=N acknowledged=N found=N duplicates=N lost=N` (non-zero exit when anything
+## acknowledged is lost or doubled): crash (SIGKILL of lianxi dev mid-way through 29 submissions) and
+## restore (a backup taken mid-cycle, restored into a new data directory)
+drills:
+	$(GO) run ./cmd/withpg -- $(GO) test -tags drills -count=1 -timeout 20m -run '^(TestDrill|TestBackupRestore)' -v ./cmd/lianxi | grep -E '^(drill |--- |FAIL|ok|PASS)'
 
 build:
 	$(GO) build -o lianxi ./cmd/lianxi

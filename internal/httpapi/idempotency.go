@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5/middleware"
@@ -14,17 +16,28 @@ import (
 	"lianxi/internal/auth"
 	"lianxi/internal/domain"
 	"lianxi/internal/postgres"
+	lxtemporal "lianxi/internal/temporal"
 )
 
 // IdempotencyHeader names the key a client sends with a write so that a
 // retry or a double click acts once; the first response is replayed.
 const IdempotencyHeader = "Idempotency-Key"
 
+// idempotentUpdateID names the workflow updates of a user's request with a
+// key, the same for every retry.
+func idempotentUpdateID(user int64, key string) string {
+	h := sha256.Sum256([]byte(strconv.FormatInt(user, 10) + "\x00" + key))
+	return "idem-" + hex.EncodeToString(h[:12])
+}
+
 // idempotent makes writes carrying an Idempotency-Key happen once per
 // signed-in user and key: the first request is handled and its response
 // kept for a day; a repeat gets that response again, marked
 // Idempotent-Replayed; the same key on a different request is refused; a
-// request that failed on the server's side (5xx) frees its key for a retry.
+// request that failed on the server's side (5xx) frees its key for a retry;
+// a repeat while the first is still handled is 409 with Retry-After, and
+// the key of a request whose process died is taken over once the request
+// could no longer be running (postgres.ClaimDeadline).
 func (a *api) idempotent(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get(IdempotencyHeader)
@@ -76,7 +89,12 @@ func (a *api) idempotent(next http.Handler) http.Handler {
 		var buf bytes.Buffer
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		ww.Tee(&buf)
-		next.ServeHTTP(ww, r)
+		// No longer than the claim is presumed alive: a retry after that
+		// takes the key over.
+		// A retry sends the same workflow update as the first attempt.
+		dctx, cancel := context.WithTimeout(lxtemporal.WithUpdateID(r.Context(), idempotentUpdateID(u.ID, key)), postgres.ClaimDeadline)
+		next.ServeHTTP(ww, r.WithContext(dctx))
+		cancel()
 		// The outcome is stored even if the client has gone away.
 		ctx := context.WithoutCancel(r.Context())
 		status := ww.Status()

@@ -12,9 +12,14 @@ import (
 	"lianxi/internal/postgres/sqlcgen"
 )
 
-// staleClaim is how long a request may hold its key before it is presumed
-// dead; the HTTP server's write timeout is shorter.
-const staleClaim = 5 * time.Minute
+// ClaimDeadline is the longest a request holding a key may run: the HTTP
+// layer gives such a request no more. A claim older than staleClaim was
+// left by a process that died mid-request (a crash, a kill), and a retry
+// takes it over; until then the retry is told when to come back.
+const (
+	ClaimDeadline = time.Minute
+	staleClaim    = ClaimDeadline + 15*time.Second
+)
 
 // IdempotentRequest identifies a write sent with an Idempotency-Key.
 type IdempotentRequest struct {
@@ -67,7 +72,9 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, r IdempotentRequest) (c
 		if n == 1 {
 			return true, StoredResponse{}, nil
 		}
-		return false, StoredResponse{}, domain.Conflict("error.idempotency_in_progress", nil)
+		wait := staleClaim - s.now().Sub(row.CreatedAt.Time)
+		return false, StoredResponse{}, &domain.Error{Kind: domain.KindConflict, Key: "error.idempotency_in_progress",
+			RetryAfterSeconds: max(1, int(wait.Seconds()+0.999))}
 	}
 	return false, StoredResponse{Status: int(row.Status), ContentType: row.ContentType, Body: row.Body}, nil
 }
