@@ -32,7 +32,8 @@ fuzz:
 ## acknowledged is lost or doubled): crash (SIGKILL of lianxi dev mid-way through 29 submissions) and
 ## restore (a backup taken mid-cycle, restored into a new data directory)
 drills:
-	$(GO) run ./cmd/withpg -- $(GO) test -tags drills -count=1 -timeout 20m -run '^(TestDrill|TestBackupRestore)' -v ./cmd/lianxi | grep -E '^(drill |--- |FAIL|ok|PASS)'
+	@log=$$(mktemp); $(GO) run ./cmd/withpg -- $(GO) test -tags drills -count=1 -timeout 20m -run '^(TestDrill|TestBackupRestore)' -v ./cmd/lianxi >$$log 2>&1; \
+	  status=$$?; grep -E '^(drill |--- |FAIL|ok|PASS)|_test.go:' $$log; rm -f $$log; exit $$status
 
 build:
 	$(GO) build -o lianxi ./cmd/lianxi
