@@ -132,6 +132,8 @@ func (p *Pages) newView(r *http.Request, titleKey, nav string) *view {
 	if u, ok := auth.UserFrom(r.Context()); ok {
 		v.User = &u
 		v.Menu = p.menuFor(u)
+	} else {
+		v.Menu.PublicConsultations = p.consult != nil
 	}
 	v.Title = i18n.T(lang, titleKey, nil)
 	for _, l := range i18n.Langs {

@@ -198,13 +198,18 @@ func (p *Pages) taskAttachment(w http.ResponseWriter, r *http.Request) {
 		p.taskRefused(w, r, u, err)
 		return
 	}
+	serveDownload(w, r, a.Name, a.ContentType, data)
+}
+
+// serveDownload writes a stored file as a download, never shown inline
+// in our origin: attachment disposition, no sniffing, a sandbox.
+func serveDownload(w http.ResponseWriter, r *http.Request, name, contentType string, data []byte) {
 	h := w.Header()
-	ct := a.ContentType
-	if ct == "" {
-		ct = "application/octet-stream"
+	if contentType == "" {
+		contentType = "application/octet-stream"
 	}
-	h.Set("Content-Type", ct)
-	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": a.Name})
+	h.Set("Content-Type", contentType)
+	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": name})
 	if disposition == "" {
 		disposition = "attachment"
 	}

@@ -54,19 +54,26 @@ type Calendar interface {
 // years (the culture committee's office and conveners, the finance bureau,
 // administrators; the units reach theirs from their tasks and notices). A
 // page refuses whoever its entry is hidden from.
-type menu struct{ Inbox, Board, Ledger, Programmes, Reviews, Calendar, Contests, Masterpieces bool }
+type menu struct {
+	Inbox, Board, Ledger, Programmes, Reviews, Calendar, Contests, Masterpieces bool
+	// Consultations: the office's consultations (for their offices and
+	// conveners); PublicConsultations: the public's list, for everyone.
+	Consultations, PublicConsultations bool
+}
 
 func (p *Pages) menuFor(u domain.User) menu {
 	v := postgres.ViewerOf(u)
 	return menu{
-		Inbox:        p.tasks != nil && len(v.Departments) > 0,
-		Board:        p.tasks != nil && (v.All || len(v.Committees) > 0),
-		Ledger:       p.tasks != nil && p.ledger != nil && (v.All || len(v.Committees) > 0 || len(v.Departments) > 0),
-		Programmes:   p.progs != nil,
-		Reviews:      p.sel != nil && u.Has(domain.RoleExpert),
-		Calendar:     p.cal != nil && u.IsAdmin(),
-		Contests:     p.contests != nil && (u.IsAdmin() || contestOffice(u)),
-		Masterpieces: p.mp != nil && portfolio.Whole(u, domain.MasterpieceCommittee),
+		Inbox:               p.tasks != nil && len(v.Departments) > 0,
+		Board:               p.tasks != nil && (v.All || len(v.Committees) > 0),
+		Ledger:              p.tasks != nil && p.ledger != nil && (v.All || len(v.Committees) > 0 || len(v.Departments) > 0),
+		Programmes:          p.progs != nil,
+		Reviews:             p.sel != nil && u.Has(domain.RoleExpert),
+		Calendar:            p.cal != nil && u.IsAdmin(),
+		Contests:            p.contests != nil && (u.IsAdmin() || contestOffice(u)),
+		Masterpieces:        p.mp != nil && portfolio.Whole(u, domain.MasterpieceCommittee),
+		Consultations:       p.consult != nil && consultOverseer(u),
+		PublicConsultations: p.consult != nil,
 	}
 }
 
