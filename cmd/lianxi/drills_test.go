@@ -3,14 +3,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -206,4 +210,146 @@ func TestDrillCrash(t *testing.T) {
 	t.Logf("acknowledged before the kill: %d; after the restart: %d", ackedBefore, ackedAll-ackedBefore)
 	drillLine(t, "crash", len(cy.Submissions), ackedAll, found, dups+doubled, lost)
 	q.stop()
+}
+
+// process is a lianxi serve or worker started by a drill, in its own
+// process group.
+type process struct {
+	cmd  *exec.Cmd
+	out  *bytes.Buffer
+	done chan error
+}
+
+func startProcess(t *testing.T, args ...string) *process {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), "DATABASE_URL=")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out := &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &process{cmd: cmd, out: out, done: make(chan error, 1)}
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-p.done
+		if t.Failed() {
+			t.Logf("%v:\n%s", args[0], out)
+		}
+	})
+	return p
+}
+
+// waitHTTP waits until a URL answers 200.
+func waitHTTP(t *testing.T, p *process, url string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-p.done:
+			t.Fatalf("%s exited: %v\n%s", p.cmd.Args[1], err, p.out)
+		default:
+		}
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("%s never answered %s:\n%s", p.cmd.Args[1], url, p.out)
+}
+
+// TestDrillTwoReplicas: two lianxi serve and two lianxi worker against one
+// PostgreSQL and one Temporal (a lianxi dev's, whose own ticks are off).
+// Both web servers serve the same sessions; with the reminder sweep
+// ticking every minute on both, each minute has one sweep and each task
+// gets one reminder per rule, in each person's centre once.
+func TestDrillTwoReplicas(t *testing.T) {
+	dir := dataDir(t)
+	temporalPort, httpPort := freePort(t), freePort(t)
+	dev := exec.Command(binary, "dev", "--data-dir", dir, "--http-addr", "127.0.0.1:"+strconv.Itoa(httpPort), "--temporal-port", strconv.Itoa(temporalPort),
+		"--reminder-schedule", "0 0 1 1 *")
+	dev.Env = append(os.Environ(), "LIANXI_DEV_ADMIN_PASSWORD="+adminPassword, "DATABASE_URL=")
+	dev.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	devOut := &bytes.Buffer{}
+	dev.Stdout, dev.Stderr = devOut, devOut
+	if err := dev.Start(); err != nil {
+		t.Fatal(err)
+	}
+	d := &devProcess{t: t, cmd: dev, out: devOut, base: "http://127.0.0.1:" + strconv.Itoa(httpPort), dataDir: dir, done: make(chan error, 1)}
+	go func() { d.done <- dev.Wait() }()
+	t.Cleanup(d.kill)
+	d.waitReady()
+
+	ctx := context.Background()
+	cl, err := pgcluster.Attach(ctx, clusterDir(dir), "lianxi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := cl.URL()
+	temporalAddr := "127.0.0.1:" + strconv.Itoa(temporalPort)
+	var bases []string
+	for range 2 {
+		port := freePort(t)
+		s := startProcess(t, "serve", "--database-url", db, "--temporal-address", temporalAddr, "--http-addr", "127.0.0.1:"+strconv.Itoa(port),
+			"--reminder-schedule", "* * * * *")
+		base := "http://127.0.0.1:" + strconv.Itoa(port)
+		waitHTTP(t, s, base+"/readyz")
+		bases = append(bases, base)
+		m := freePort(t)
+		w := startProcess(t, "worker", "--database-url", db, "--temporal-address", temporalAddr, "--metrics-addr", "127.0.0.1:"+strconv.Itoa(m))
+		waitHTTP(t, w, "http://127.0.0.1:"+strconv.Itoa(m)+"/healthz")
+	}
+	a := &devProcess{t: t, base: bases[0], out: devOut}
+	b := &devProcess{t: t, base: bases[1], out: devOut}
+
+	// A session made on one server is good on the other.
+	admin := a.client()
+	var me map[string]any
+	b.getJSON(admin, "/api/v1/me", &me)
+	if me["username"] != "admin" {
+		t.Fatalf("the second server does not know the session: %v", me)
+	}
+	const pw = "Drill-pass-2026"
+	a.send(admin, "POST", "/api/v1/users", `{"username":"sci.office","password":"`+pw+`","display_name":"科技办","roles":[{"role":"office","committee":"science"}]}`, http.StatusCreated)
+	b.send(admin, "POST", "/api/v1/users", `{"username":"fin.liaison","password":"`+pw+`","display_name":"财政","roles":[{"role":"liaison","department":"finance"}]}`, http.StatusCreated)
+	office := a.login("sci.office", pw)
+	// Tasks due at the end of the next working day: the "due-1" reminder
+	// is due today.
+	const tasks = 10
+	for i := range tasks {
+		srv := []*devProcess{a, b}[i%2]
+		srv.send(office, "POST", "/api/v1/tasks", fmt.Sprintf(`{"title":"双实例演练任务 %d","committee":"science","lead_department":"finance","due_working_days":1,"form":[]}`, i), http.StatusCreated)
+	}
+
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	count := func(q string) int {
+		var n int
+		if err := conn.QueryRow(ctx, q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// Wait for the reminders, then for two more ticks of both servers.
+	deadline := time.Now().Add(4 * time.Minute)
+	for count(`SELECT count(DISTINCT task_id) FROM outbox WHERE rule = 'due-1'`) < tasks && time.Now().Before(deadline) {
+		time.Sleep(time.Second)
+	}
+	time.Sleep(2*time.Minute + 5*time.Second)
+
+	found := count(`SELECT count(DISTINCT task_id) FROM outbox WHERE rule = 'due-1'`)
+	dups := count(`SELECT count(*) FROM (SELECT 1 FROM outbox GROUP BY task_id, rule HAVING count(*) > 1) d`) +
+		count(`SELECT count(*) FROM (SELECT 1 FROM notifications GROUP BY user_id, task_id, subject HAVING count(*) > 1) d`)
+	if n := count(`SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = 'fin.liaison' AND n.subject LIKE '%提醒%'`); n != tasks {
+		t.Errorf("the finance liaison has %d reminders, want %d", n, tasks)
+	}
+	drillLine(t, "replicas", tasks, tasks, found, dups, tasks-found)
 }
