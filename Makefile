@@ -29,7 +29,7 @@ fuzz:
 
 ## drills: the resilience drills on loopback, each ending with one line
 ## `drill NAME: sent=N acknowledged=N found=N duplicates=N lost=N` (non-zero exit when anything
-## acknowledged is lost or doubled): crash (SIGKILL of lianxi dev mid-way through 29 submissions),
+## acknowledged is lost or doubled): crash (SIGKILL of lianxi dev mid-way through 29 submissions), postgres-restart,
 ## replicas (two serve and two worker on one PostgreSQL and one Temporal) and restore (a backup taken
 ## mid-cycle, restored into a new data directory)
 drills:

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -270,21 +271,9 @@ func waitHTTP(t *testing.T, p *process, url string) {
 // gets one reminder per rule, in each person's centre once.
 func TestDrillTwoReplicas(t *testing.T) {
 	dir := dataDir(t)
-	temporalPort, httpPort := freePort(t), freePort(t)
-	dev := exec.Command(binary, "dev", "--data-dir", dir, "--http-addr", "127.0.0.1:"+strconv.Itoa(httpPort), "--temporal-port", strconv.Itoa(temporalPort),
-		"--reminder-schedule", "0 0 1 1 *")
-	dev.Env = append(os.Environ(), "LIANXI_DEV_ADMIN_PASSWORD="+adminPassword, "DATABASE_URL=")
-	dev.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	devOut := &bytes.Buffer{}
-	dev.Stdout, dev.Stderr = devOut, devOut
-	if err := dev.Start(); err != nil {
-		t.Fatal(err)
-	}
-	d := &devProcess{t: t, cmd: dev, out: devOut, base: "http://127.0.0.1:" + strconv.Itoa(httpPort), dataDir: dir, done: make(chan error, 1)}
-	go func() { d.done <- dev.Wait() }()
-	t.Cleanup(d.kill)
-	d.waitReady()
-
+	// The dev's own ticks never come during the drill.
+	d := startDev(t, dir, "--reminder-schedule", "0 0 1 1 *")
+	temporalPort := d.temporalPort
 	ctx := context.Background()
 	cl, err := pgcluster.Attach(ctx, clusterDir(dir), "lianxi")
 	if err != nil {
@@ -304,8 +293,8 @@ func TestDrillTwoReplicas(t *testing.T) {
 		w := startProcess(t, "worker", "--database-url", db, "--temporal-address", temporalAddr, "--metrics-addr", "127.0.0.1:"+strconv.Itoa(m))
 		waitHTTP(t, w, "http://127.0.0.1:"+strconv.Itoa(m)+"/healthz")
 	}
-	a := &devProcess{t: t, base: bases[0], out: devOut}
-	b := &devProcess{t: t, base: bases[1], out: devOut}
+	a := &devProcess{t: t, base: bases[0], out: d.out}
+	b := &devProcess{t: t, base: bases[1], out: d.out}
 
 	// A session made on one server is good on the other.
 	admin := a.client()
@@ -352,4 +341,118 @@ func TestDrillTwoReplicas(t *testing.T) {
 		t.Errorf("the finance liaison has %d reminders, want %d", n, tasks)
 	}
 	drillLine(t, "replicas", tasks, tasks, found, dups, tasks-found)
+}
+
+// TestDrillPostgresRestart: lianxi dev against a PostgreSQL server of its
+// own (the drill's), under a steady stream of task creations; the server
+// stops mid-way and starts again. While it is down /readyz and the API
+// answer 503; afterwards everything recovers without restarting Lianxi,
+// and every creation that was acknowledged is there, once.
+func TestDrillPostgresRestart(t *testing.T) {
+	ctx := context.Background()
+	home := filepath.Join(dataDir(t), "pg")
+	opts := pgcluster.Options{Dir: home, Database: "lianxi"}
+	cl, err := pgcluster.Start(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cl.Stop() })
+	d := startDev(t, dataDir(t), "--database-url", cl.URL())
+	admin := d.client()
+	const pw = "Drill-pass-2026"
+	d.send(admin, "POST", "/api/v1/users", `{"username":"sci.office","password":"`+pw+`","display_name":"科技办","roles":[{"role":"office","committee":"science"}]}`, http.StatusCreated)
+	office := d.login("sci.office", pw)
+
+	// The load: one creation after another, each with its own title.
+	var sent, acked atomic.Int64
+	var mu sync.Mutex
+	var ackedTitles []string
+	stop := make(chan struct{})
+	loaded := make(chan struct{})
+	go func() {
+		defer close(loaded)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			title := fmt.Sprintf("演练任务-%04d", i)
+			sent.Add(1)
+			req, _ := http.NewRequest("POST", d.base+"/api/v1/tasks", strings.NewReader(`{"title":"`+title+`","committee":"science","lead_department":"finance","due_working_days":5,"form":[]}`))
+			req.Header.Set("Content-Type", "application/json")
+			if resp, err := office.Do(req); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusCreated {
+					acked.Add(1)
+					mu.Lock()
+					ackedTitles = append(ackedTitles, title)
+					mu.Unlock()
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(2 * time.Minute)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("never %s", what)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	status := func(method, path, body string) int {
+		req, _ := http.NewRequest(method, d.base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := office.Do(req)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	waitFor("ten creations before the stop", func() bool { return acked.Load() >= 10 })
+
+	if err := cl.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("503 from /readyz while PostgreSQL is down", func() bool { return status("GET", "/readyz", "") == http.StatusServiceUnavailable })
+	if s := status("POST", "/api/v1/tasks", `{"title":"停机时","committee":"science","lead_department":"finance","due_working_days":5,"form":[]}`); s != http.StatusServiceUnavailable {
+		t.Errorf("a creation while PostgreSQL is down: %d, want 503", s)
+	}
+	down := acked.Load()
+	time.Sleep(2 * time.Second)
+
+	if cl, err = pgcluster.Start(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("ready again", func() bool { return status("GET", "/readyz", "") == http.StatusOK })
+	waitFor("ten creations after the restart", func() bool { return acked.Load() >= down+10 })
+	close(stop)
+	<-loaded
+
+	conn, err := pgx.Connect(ctx, cl.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	found, dups, lost := 0, 0, 0
+	for _, title := range ackedTitles {
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM tasks WHERE title = $1`, title).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case n == 0:
+			lost++
+		case n > 1:
+			dups++
+			found++
+		default:
+			found++
+		}
+	}
+	drillLine(t, "postgres-restart", int(sent.Load()), int(acked.Load()), found, dups, lost)
 }

@@ -49,12 +49,13 @@ const adminPassword = "E2e-lotus-pass-1"
 
 // devProcess is one `lianxi dev` process in its own process group.
 type devProcess struct {
-	t       *testing.T
-	cmd     *exec.Cmd
-	out     *bytes.Buffer
-	base    string
-	dataDir string
-	done    chan error
+	t            *testing.T
+	cmd          *exec.Cmd
+	out          *bytes.Buffer
+	base         string
+	dataDir      string
+	temporalPort int
+	done         chan error
 }
 
 func freePort(t *testing.T) int {
@@ -82,10 +83,13 @@ func dataDir(t *testing.T) string {
 	return dir
 }
 
-func startDev(t *testing.T, dir string) *devProcess {
+// startDev starts lianxi dev on a data directory with free ports, and
+// any further flags, and waits until it is ready.
+func startDev(t *testing.T, dir string, extra ...string) *devProcess {
 	t.Helper()
 	httpPort, temporalPort := freePort(t), freePort(t)
-	cmd := exec.Command(binary, "dev", "--data-dir", dir, "--http-addr", "127.0.0.1:"+strconv.Itoa(httpPort), "--temporal-port", strconv.Itoa(temporalPort))
+	args := append([]string{"dev", "--data-dir", dir, "--http-addr", "127.0.0.1:" + strconv.Itoa(httpPort), "--temporal-port", strconv.Itoa(temporalPort)}, extra...)
+	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), "LIANXI_DEV_ADMIN_PASSWORD="+adminPassword, "DATABASE_URL=")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out := &bytes.Buffer{}
@@ -93,7 +97,7 @@ func startDev(t *testing.T, dir string) *devProcess {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &devProcess{t: t, cmd: cmd, out: out, base: "http://127.0.0.1:" + strconv.Itoa(httpPort), dataDir: dir, done: make(chan error, 1)}
+	p := &devProcess{t: t, cmd: cmd, out: out, base: "http://127.0.0.1:" + strconv.Itoa(httpPort), dataDir: dir, temporalPort: temporalPort, done: make(chan error, 1)}
 	go func() { p.done <- cmd.Wait() }()
 	t.Cleanup(func() { p.kill() })
 	p.waitReady()
