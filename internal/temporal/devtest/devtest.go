@@ -8,6 +8,9 @@ import (
 	"context"
 	"net"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,17 +31,30 @@ func Start(t testing.TB) client.Client {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	srv, err := lxtemporal.StartDevServer(ctx, lxtemporal.DevServerOptions{DataDir: dir, Port: port, Namespace: "lianxi"})
-	if err != nil {
-		t.Fatal(err)
+	// A free port may be taken by another process between our look and
+	// the server's bind (tests of several packages run at once): look
+	// again and retry.
+	var srv *lxtemporal.DevServer
+	for attempt := 1; ; attempt++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		sub := filepath.Join(dir, strconv.Itoa(attempt))
+		if err := os.Mkdir(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		srv, err = lxtemporal.StartDevServer(ctx, lxtemporal.DevServerOptions{DataDir: sub, Port: port, Namespace: "lianxi"})
+		if err == nil {
+			break
+		}
+		if attempt == 5 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
 	}
 	t.Cleanup(func() { srv.Stop() })
 	c, err := lxtemporal.Dial(ctx, lxtemporal.ClientOptions{HostPort: srv.FrontendHostPort(), Namespace: "lianxi"})
