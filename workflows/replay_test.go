@@ -47,6 +47,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			r.RegisterWorkflow(workflows.Task)
 			r.RegisterWorkflow(workflows.Selection)
 			r.RegisterWorkflow(workflows.Contest)
+			r.RegisterWorkflow(workflows.Consultation)
 			if err := r.ReplayWorkflowHistoryFromJSONFile(logger, f); err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -215,6 +217,10 @@ func TestConsultationThroughTheAPI(t *testing.T) {
 	}
 	if resp := e.do(public, "GET", fmt.Sprintf("/api/v1/public/consultations/draft-2026/files/%d", fileID), ""); resp.StatusCode != http.StatusOK {
 		t.Fatalf("revised draft: %d", resp.StatusCode)
+	}
+	// LIANXI_RECORD_HISTORIES=1 writes the history the replay test reads.
+	if os.Getenv("LIANXI_RECORD_HISTORIES") != "" {
+		devtest.WriteHistory(context.Background(), t, e.tc, domain.ConsultationID("draft-2026"), filepath.Join("..", "..", "workflows", "testdata", "consultation.json"))
 	}
 }
 
