@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -213,4 +214,21 @@ func (k Kind) HTTPStatus() int {
 		return 503
 	}
 	return 500
+}
+
+// retryKey carries the key a request's retries share.
+type retryKey struct{}
+
+// WithRetryKey marks ctx as a request that may be sent again with the same
+// key (an Idempotency-Key, scoped to its user): what the request does
+// under that key — a workflow update, a row it creates — is done once,
+// even when a crash cut the first attempt off before its answer was kept.
+func WithRetryKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, retryKey{}, key)
+}
+
+// RetryKey returns the request's retry key, or "".
+func RetryKey(ctx context.Context) string {
+	k, _ := ctx.Value(retryKey{}).(string)
+	return k
 }

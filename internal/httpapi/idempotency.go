@@ -16,16 +16,15 @@ import (
 	"lianxi/internal/auth"
 	"lianxi/internal/domain"
 	"lianxi/internal/postgres"
-	lxtemporal "lianxi/internal/temporal"
 )
 
 // IdempotencyHeader names the key a client sends with a write so that a
 // retry or a double click acts once; the first response is replayed.
 const IdempotencyHeader = "Idempotency-Key"
 
-// idempotentUpdateID names the workflow updates of a user's request with a
-// key, the same for every retry.
-func idempotentUpdateID(user int64, key string) string {
+// retryKeyOf is the retry key of a user's request with an Idempotency-Key,
+// the same for every retry.
+func retryKeyOf(user int64, key string) string {
 	h := sha256.Sum256([]byte(strconv.FormatInt(user, 10) + "\x00" + key))
 	return "idem-" + hex.EncodeToString(h[:12])
 }
@@ -91,8 +90,9 @@ func (a *api) idempotent(next http.Handler) http.Handler {
 		ww.Tee(&buf)
 		// No longer than the claim is presumed alive: a retry after that
 		// takes the key over.
-		// A retry sends the same workflow update as the first attempt.
-		dctx, cancel := context.WithTimeout(lxtemporal.WithUpdateID(r.Context(), idempotentUpdateID(u.ID, key)), postgres.ClaimDeadline)
+		// A retry sends the same workflow update, and finds the row it
+		// created, as the first attempt.
+		dctx, cancel := context.WithTimeout(domain.WithRetryKey(r.Context(), retryKeyOf(u.ID, key)), postgres.ClaimDeadline)
 		next.ServeHTTP(ww, r.WithContext(dctx))
 		cancel()
 		// The outcome is stored even if the client has gone away.

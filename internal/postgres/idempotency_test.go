@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"lianxi/internal/domain"
 	"lianxi/internal/postgres"
@@ -45,5 +46,34 @@ func TestIdempotencyClaimOfADeadProcessIsTakenOver(t *testing.T) {
 	}
 	if claimed, stored, err := s.ClaimIdempotencyKey(ctx, req); err != nil || claimed || stored.Status != 200 {
 		t.Fatalf("replay: %v %+v %v", claimed, stored, err)
+	}
+}
+
+// A task created under a retry key is created once: the same request sent
+// again (its first answer lost) finds it, and starts nothing more.
+func TestTaskCreatedOncePerRetryKey(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	task := domain.Task{Source: domain.TaskSource{Kind: domain.SourceAdHoc, Committee: "science"}, Kind: domain.KindAdHoc, Title: "报送总结",
+		Lead: "finance", DueAt: time.Now().Add(72 * time.Hour), Priority: domain.PriorityNormal, CreatedBy: "office1", CreatedAt: time.Now(), Form: []domain.FormField{}}
+	rec := domain.AuditRecord{Actor: "office1", Action: "task.create", Result: domain.AuditOK}
+	starts := 0
+	start := func(domain.Task) error { starts++; return nil }
+	keyed := domain.WithRetryKey(ctx, "idem-1")
+	first, err := s.CreateTask(keyed, task, rec, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.CreateTask(keyed, task, rec, start)
+	if err != nil || again != first || starts != 1 {
+		t.Fatalf("again: id %d (first %d), %v, %d starts", again, first, err, starts)
+	}
+	other, err := s.CreateTask(domain.WithRetryKey(ctx, "idem-2"), task, rec, start)
+	if err != nil || other == first || starts != 2 {
+		t.Fatalf("another key: id %d, %v, %d starts", other, err, starts)
+	}
+	plain, err := s.CreateTask(ctx, task, rec, start)
+	if err != nil || plain == first || plain == other || starts != 3 {
+		t.Fatalf("no key: id %d, %v, %d starts", plain, err, starts)
 	}
 }

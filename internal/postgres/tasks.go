@@ -21,10 +21,19 @@ import (
 // task's workflow is started there, so a task row never lacks its workflow
 // (a failed start rolls the row back).
 func (s *Store) CreateTask(ctx context.Context, t domain.Task, rec domain.AuditRecord, start func(domain.Task) error) (int64, error) {
+	// A request sent again under its retry key (its first attempt's answer
+	// lost to a crash) finds the task it created, already started.
+	key := domain.RetryKey(ctx)
+	if key != "" {
+		id, err := s.q.TaskByRetryKey(ctx, ntext(key))
+		if err == nil || !errors.Is(err, pgx.ErrNoRows) {
+			return id, err
+		}
+	}
 	var id int64
 	err := s.inTx(ctx, func(q *sqlcgen.Queries) error {
 		var err error
-		if id, err = s.insertTask(ctx, q, t, rec); err != nil {
+		if id, err = s.insertTask(ctx, q, t, key, rec); err != nil {
 			return err
 		}
 		t.ID = id
@@ -34,8 +43,8 @@ func (s *Store) CreateTask(ctx context.Context, t domain.Task, rec domain.AuditR
 }
 
 // insertTask checks and inserts a task with its departments, creation event
-// and audit record.
-func (s *Store) insertTask(ctx context.Context, q *sqlcgen.Queries, t domain.Task, rec domain.AuditRecord) (int64, error) {
+// and audit record; retryKey is the creating request's, or "".
+func (s *Store) insertTask(ctx context.Context, q *sqlcgen.Queries, t domain.Task, retryKey string, rec domain.AuditRecord) (int64, error) {
 	form, err := json.Marshal(t.Form)
 	if err != nil {
 		return 0, err
@@ -62,7 +71,7 @@ func (s *Store) insertTask(ctx context.Context, q *sqlcgen.Queries, t domain.Tas
 	}
 	id, err := q.InsertTask(ctx, sqlcgen.InsertTaskParams{SourceKind: t.Source.Kind, SourceID: t.Source.ID, CommitteeCode: t.Source.Committee,
 		Kind: string(t.Kind), Title: t.Title, Body: t.Body, LeadOrg: t.Lead, Form: form, DueAt: tstz(t.DueAt),
-		Priority: string(t.Priority), CreatedBy: t.CreatedBy, CreatedAt: tstz(t.CreatedAt)})
+		Priority: string(t.Priority), CreatedBy: t.CreatedBy, CreatedAt: tstz(t.CreatedAt), RetryKey: ntext(retryKey)})
 	if err != nil {
 		return 0, err
 	}
@@ -101,7 +110,7 @@ func (s *Store) OpenProcessTask(ctx context.Context, key string, t domain.Task, 
 		case !errors.Is(err, pgx.ErrNoRows):
 			return err
 		}
-		id, err := s.insertTask(ctx, q, t, rec)
+		id, err := s.insertTask(ctx, q, t, "", rec)
 		if err != nil {
 			return err
 		}

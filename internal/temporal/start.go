@@ -47,26 +47,17 @@ func Live[T any](ctx context.Context, c client.Client, id, query string, stored 
 	return live
 }
 
-// updateIDKey carries the update id a request's retries share.
-type updateIDKey struct{}
-
-// WithUpdateID makes the workflow updates sent with ctx carry id (prefixed
-// by the update's name): a request sent again with the same Idempotency-Key
-// then sends the same update, which Temporal runs once and whose recorded
-// steps (keyed by the update id) are stored once, even when a crash cut
-// the first attempt off between its storage and its workflow's history.
-func WithUpdateID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, updateIDKey{}, id)
-}
-
 // Update sends a person's action to a running workflow and waits for its
 // answer. A workflow that has ended answers closed; the workflow's own
 // refusals go through refusal (which turns them back into domain errors).
 func Update[T any](ctx context.Context, c client.Client, id, name string, arg any, closed error, refusal func(error) error) (T, error) {
 	var out T
 	opts := client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted}
-	if uid, ok := ctx.Value(updateIDKey{}).(string); ok && uid != "" {
-		opts.UpdateID = name + ":" + uid
+	// A request sent again under its retry key sends the same update,
+	// which Temporal runs once and whose recorded steps (keyed by the
+	// update id) are stored once.
+	if k := domain.RetryKey(ctx); k != "" {
+		opts.UpdateID = name + ":" + k
 	}
 	h, err := c.UpdateWorkflow(ctx, opts)
 	if err == nil {

@@ -1,7 +1,10 @@
 -- name: InsertTask :one
-INSERT INTO tasks (source_kind, source_id, committee_code, kind, title, body, lead_org, form, due_at, priority, created_by, created_at, updated_at)
-VALUES (@source_kind, @source_id, @committee_code, @kind, @title, @body, @lead_org, @form, @due_at, @priority, @created_by, @created_at, @created_at)
+INSERT INTO tasks (source_kind, source_id, committee_code, kind, title, body, lead_org, form, due_at, priority, created_by, created_at, updated_at, retry_key)
+VALUES (@source_kind, @source_id, @committee_code, @kind, @title, @body, @lead_org, @form, @due_at, @priority, @created_by, @created_at, @created_at, sqlc.narg(retry_key))
 RETURNING id;
+
+-- name: TaskByRetryKey :one
+SELECT id FROM tasks WHERE retry_key = $1;
 
 -- name: InsertTaskDepartment :exec
 INSERT INTO task_departments (task_id, org_code, role, due_at) VALUES ($1, $2, $3, $4);

@@ -404,7 +404,7 @@ func (q *Queries) SetTaskSourceKey(ctx context.Context, arg SetTaskSourceKeyPara
 }
 
 const taskBySourceKey = `-- name: TaskBySourceKey :one
-SELECT id, source_kind, source_id, committee_code, kind, title, body, lead_org, form, field_values, due_at, priority, status, assigned_to, extension, created_by, created_at, updated_at, submitted_at, closed_at, source_key FROM tasks WHERE source_key = $1
+SELECT id, source_kind, source_id, committee_code, kind, title, body, lead_org, form, field_values, due_at, priority, status, assigned_to, extension, created_by, created_at, updated_at, submitted_at, closed_at, source_key, retry_key FROM tasks WHERE source_key = $1
 `
 
 func (q *Queries) TaskBySourceKey(ctx context.Context, sourceKey pgtype.Text) (Task, error) {
@@ -432,6 +432,7 @@ func (q *Queries) TaskBySourceKey(ctx context.Context, sourceKey pgtype.Text) (T
 		&i.SubmittedAt,
 		&i.ClosedAt,
 		&i.SourceKey,
+		&i.RetryKey,
 	)
 	return i, err
 }

@@ -453,6 +453,7 @@ type Task struct {
 	SubmittedAt   pgtype.Timestamptz
 	ClosedAt      pgtype.Timestamptz
 	SourceKey     pgtype.Text
+	RetryKey      pgtype.Text
 }
 
 type TaskAttachment struct {

@@ -24,7 +24,7 @@ func (q *Queries) DeleteCalendarOverride(ctx context.Context, day pgtype.Date) (
 }
 
 const getTask = `-- name: GetTask :one
-SELECT id, source_kind, source_id, committee_code, kind, title, body, lead_org, form, field_values, due_at, priority, status, assigned_to, extension, created_by, created_at, updated_at, submitted_at, closed_at, source_key FROM tasks WHERE id = $1
+SELECT id, source_kind, source_id, committee_code, kind, title, body, lead_org, form, field_values, due_at, priority, status, assigned_to, extension, created_by, created_at, updated_at, submitted_at, closed_at, source_key, retry_key FROM tasks WHERE id = $1
 `
 
 func (q *Queries) GetTask(ctx context.Context, id int64) (Task, error) {
@@ -52,6 +52,7 @@ func (q *Queries) GetTask(ctx context.Context, id int64) (Task, error) {
 		&i.SubmittedAt,
 		&i.ClosedAt,
 		&i.SourceKey,
+		&i.RetryKey,
 	)
 	return i, err
 }
@@ -80,8 +81,8 @@ func (q *Queries) InsertComment(ctx context.Context, arg InsertCommentParams) (i
 }
 
 const insertTask = `-- name: InsertTask :one
-INSERT INTO tasks (source_kind, source_id, committee_code, kind, title, body, lead_org, form, due_at, priority, created_by, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+INSERT INTO tasks (source_kind, source_id, committee_code, kind, title, body, lead_org, form, due_at, priority, created_by, created_at, updated_at, retry_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)
 RETURNING id
 `
 
@@ -98,6 +99,7 @@ type InsertTaskParams struct {
 	Priority      string
 	CreatedBy     string
 	CreatedAt     pgtype.Timestamptz
+	RetryKey      pgtype.Text
 }
 
 func (q *Queries) InsertTask(ctx context.Context, arg InsertTaskParams) (int64, error) {
@@ -114,6 +116,7 @@ func (q *Queries) InsertTask(ctx context.Context, arg InsertTaskParams) (int64, 
 		arg.Priority,
 		arg.CreatedBy,
 		arg.CreatedAt,
+		arg.RetryKey,
 	)
 	var id int64
 	err := row.Scan(&id)
@@ -264,7 +267,7 @@ func (q *Queries) ListContributions(ctx context.Context, taskID int64) ([]TaskCo
 }
 
 const listDepartmentTasks = `-- name: ListDepartmentTasks :many
-SELECT t.id, t.source_kind, t.source_id, t.committee_code, t.kind, t.title, t.body, t.lead_org, t.form, t.field_values, t.due_at, t.priority, t.status, t.assigned_to, t.extension, t.created_by, t.created_at, t.updated_at, t.submitted_at, t.closed_at, t.source_key FROM task_departments d JOIN tasks t ON t.id = d.task_id
+SELECT t.id, t.source_kind, t.source_id, t.committee_code, t.kind, t.title, t.body, t.lead_org, t.form, t.field_values, t.due_at, t.priority, t.status, t.assigned_to, t.extension, t.created_by, t.created_at, t.updated_at, t.submitted_at, t.closed_at, t.source_key, t.retry_key FROM task_departments d JOIN tasks t ON t.id = d.task_id
 WHERE d.org_code = $1
   AND ($2::text IS NULL OR t.committee_code = $2)
   AND ($3::text IS NULL OR t.status = $3)
@@ -343,6 +346,7 @@ func (q *Queries) ListDepartmentTasks(ctx context.Context, arg ListDepartmentTas
 			&i.SubmittedAt,
 			&i.ClosedAt,
 			&i.SourceKey,
+			&i.RetryKey,
 		); err != nil {
 			return nil, err
 		}
@@ -418,7 +422,7 @@ func (q *Queries) ListTaskEvents(ctx context.Context, taskID int64) ([]TaskEvent
 }
 
 const listTasks = `-- name: ListTasks :many
-SELECT t.id, t.source_kind, t.source_id, t.committee_code, t.kind, t.title, t.body, t.lead_org, t.form, t.field_values, t.due_at, t.priority, t.status, t.assigned_to, t.extension, t.created_by, t.created_at, t.updated_at, t.submitted_at, t.closed_at, t.source_key FROM tasks t
+SELECT t.id, t.source_kind, t.source_id, t.committee_code, t.kind, t.title, t.body, t.lead_org, t.form, t.field_values, t.due_at, t.priority, t.status, t.assigned_to, t.extension, t.created_by, t.created_at, t.updated_at, t.submitted_at, t.closed_at, t.source_key, t.retry_key FROM tasks t
 WHERE ($1::text IS NULL OR t.committee_code = $1)
   AND ($2::text IS NULL OR EXISTS (
         SELECT 1 FROM task_departments d WHERE d.task_id = t.id AND d.org_code = $2))
@@ -507,6 +511,7 @@ func (q *Queries) ListTasks(ctx context.Context, arg ListTasksParams) ([]Task, e
 			&i.SubmittedAt,
 			&i.ClosedAt,
 			&i.SourceKey,
+			&i.RetryKey,
 		); err != nil {
 			return nil, err
 		}
@@ -530,6 +535,17 @@ type SetTaskDepartmentsDueParams struct {
 func (q *Queries) SetTaskDepartmentsDue(ctx context.Context, arg SetTaskDepartmentsDueParams) error {
 	_, err := q.db.Exec(ctx, setTaskDepartmentsDue, arg.TaskID, arg.DueAt)
 	return err
+}
+
+const taskByRetryKey = `-- name: TaskByRetryKey :one
+SELECT id FROM tasks WHERE retry_key = $1
+`
+
+func (q *Queries) TaskByRetryKey(ctx context.Context, retryKey pgtype.Text) (int64, error) {
+	row := q.db.QueryRow(ctx, taskByRetryKey, retryKey)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
 }
 
 const updateTaskState = `-- name: UpdateTaskState :exec
