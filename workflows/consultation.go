@@ -316,8 +316,6 @@ func (w *consultationState) applyNotice(ctx workflow.Context, n TaskNotice) erro
 	if len(filed) == 0 {
 		d.Status = domain.DeptCommentNone
 	}
-	w.c.Counts.Total += len(filed)
-	w.c.Counts.Department += len(filed)
 	now := workflow.Now(ctx)
 	return w.record(ctx, domain.ConsultationChange{Key: w.c.ID + ":task:" + strconv.FormatInt(n.TaskID, 10),
 		Event:    domain.CycleEvent{At: now, Actor: SystemActor, Kind: "department-commented", Detail: map[string]any{"department": d.Department, "comments": len(filed), "task_id": n.TaskID}},

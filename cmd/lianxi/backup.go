@@ -41,33 +41,31 @@ func runBackup(ctx context.Context, args []string, _ io.Reader, stdout io.Writer
 	if cfg.DatabaseURL == "" {
 		src.TemporalFile = temporalFile(cfg.DataDir)
 	}
-	var w io.Writer = stdout
-	name := *out
-	if name != "-" {
-		if name == "" {
-			name = "lianxi-backup-" + time.Now().Format("20060102-150405") + ".tar.gz"
-		}
-		f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
-	}
-	m, err := backup.Create(ctx, w, src)
-	if err != nil {
-		if name != "-" {
-			os.Remove(name)
-		}
+	if *out == "-" {
+		_, err := backup.Create(ctx, stdout, src)
 		return err
 	}
-	if f, ok := w.(*os.File); ok && name != "-" {
-		if err := f.Sync(); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "backup written to %s (database dump %d bytes, Temporal store included: %v)\n", name, m.DumpBytes, m.Temporal)
+	name := *out
+	if name == "" {
+		name = "lianxi-backup-" + time.Now().Format("20060102-150405") + ".tar.gz"
 	}
-	return nil
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	m, err := backup.Create(ctx, f, src)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(name)
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "backup written to %s (database dump %d bytes, Temporal store included: %v)\n", name, m.DumpBytes, m.Temporal)
+	return err
 }
 
 // runRestore brings an archive back into an empty installation: a data

@@ -124,21 +124,38 @@ func (s *Service) Start(ctx context.Context, actor domain.User, in domain.NewCon
 	return c, err
 }
 
-// live returns a consultation's state: the workflow's while it runs, the
-// recorded one otherwise, with the comment counts as stored now.
+// recorded returns a consultation as last recorded, with the comment
+// counts as stored now. The workflow records each step before it goes on,
+// so the public's reads need not ask it.
+func (s *Service) recorded(ctx context.Context, slug string) (domain.Consultation, error) {
+	c, err := s.store.GetConsultation(ctx, slug)
+	if err != nil {
+		return c, err
+	}
+	return s.withCounts(ctx, c)
+}
+
+// live returns a consultation's state as its workflow holds it while it
+// runs (with what it keeps only in memory, such as the next reminder),
+// the recorded one otherwise, with the comment counts as stored now.
 func (s *Service) live(ctx context.Context, slug string) (domain.Consultation, error) {
 	stored, err := s.store.GetConsultation(ctx, slug)
 	if err != nil {
 		return stored, err
 	}
-	c := lxtemporal.Live(ctx, s.temporal, stored.ID, workflows.QueryConsultation, stored, stored.Phase.Ended(),
-		func(c domain.Consultation) int { return c.Version })
-	if !c.Phase.Ended() {
-		if c.Counts, err = s.store.CommentCounts(ctx, c.ID); err != nil {
-			return c, err
-		}
+	return s.withCounts(ctx, lxtemporal.Live(ctx, s.temporal, stored.ID, workflows.QueryConsultation, stored, stored.Phase.Ended(),
+		func(c domain.Consultation) int { return c.Version }))
+}
+
+// withCounts gives a running consultation its comment counts as stored
+// now, read after its state (an ended one keeps those it ended with).
+func (s *Service) withCounts(ctx context.Context, c domain.Consultation) (domain.Consultation, error) {
+	if c.Phase.Ended() {
+		return c, nil
 	}
-	return c, nil
+	var err error
+	c.Counts, err = s.store.CommentCounts(ctx, c.ID)
+	return c, err
 }
 
 // Get returns a whole consultation, for its office and conveners.
@@ -193,30 +210,43 @@ type PublicConsultation struct {
 	Reported    bool      `json:"reported"`
 }
 
-// Public returns what anyone may read of a consultation.
-func (s *Service) Public(ctx context.Context, slug string) (PublicConsultation, error) {
-	c, err := s.live(ctx, slug)
-	if err != nil {
-		return PublicConsultation{}, err
-	}
-	if c.Phase == domain.ConsultationCancelled {
-		return PublicConsultation{}, domain.NotFound("consultation", slug)
-	}
-	files, err := s.store.ConsultationFiles(ctx, c.ID)
-	if err != nil {
-		return PublicConsultation{}, err
-	}
-	now := s.now()
+// publicOf is what anyone may read of a consultation at a time, with its
+// files.
+func publicOf(c domain.Consultation, files []domain.ConsultationFile, now time.Time) PublicConsultation {
 	out := PublicConsultation{Slug: c.Slug, Title: c.Title, Notice: c.Notice, Phase: c.Phase, Sections: c.Sections, OpensAt: c.OpensAt,
 		ClosesAt: c.ClosesAt, FeedbackDueAt: c.FeedbackDueAt, Contact: c.Contact, Files: files, Counts: c.Counts,
 		Accepting: c.Accepting(now), Now: now, Reported: c.Report != nil}
 	if out.Accepting {
 		out.SecondsLeft = int64(c.ClosesAt.Sub(now) / time.Second)
 	}
-	return out, nil
+	return out
 }
 
-// PublicList lists the consultations anyone may read, the latest first.
+// readable returns a consultation anyone may read (a withdrawn one is
+// gone) with its files.
+func (s *Service) readable(ctx context.Context, slug string) (domain.Consultation, []domain.ConsultationFile, error) {
+	c, err := s.recorded(ctx, slug)
+	if err != nil {
+		return c, nil, err
+	}
+	if c.Phase == domain.ConsultationCancelled {
+		return c, nil, domain.NotFound("consultation", slug)
+	}
+	files, err := s.store.ConsultationFiles(ctx, c.ID)
+	return c, files, err
+}
+
+// Public returns what anyone may read of a consultation.
+func (s *Service) Public(ctx context.Context, slug string) (PublicConsultation, error) {
+	c, files, err := s.readable(ctx, slug)
+	if err != nil {
+		return PublicConsultation{}, err
+	}
+	return publicOf(c, files, s.now()), nil
+}
+
+// PublicList lists the consultations anyone may read, the latest first:
+// their titles and windows (no sections, no files).
 func (s *Service) PublicList(ctx context.Context) ([]PublicConsultation, error) {
 	all, err := s.store.ListConsultations(ctx, s.cfg.MaxListed)
 	if err != nil {
@@ -228,8 +258,8 @@ func (s *Service) PublicList(ctx context.Context) ([]PublicConsultation, error) 
 		if c.Phase == domain.ConsultationCancelled {
 			continue
 		}
-		p := PublicConsultation{Slug: c.Slug, Title: c.Title, Phase: c.Phase, OpensAt: c.OpensAt, ClosesAt: c.ClosesAt,
-			FeedbackDueAt: c.FeedbackDueAt, Accepting: c.Accepting(now), Now: now, Reported: c.Report != nil}
+		p := publicOf(c, nil, now)
+		p.Notice, p.Sections, p.Contact, p.Counts, p.SecondsLeft = "", nil, domain.ConsultationContact{}, domain.CommentCounts{}, 0
 		out = append(out, p)
 	}
 	return out, nil
@@ -451,11 +481,7 @@ type Report struct {
 
 // Report returns a consultation's published adoption report.
 func (s *Service) Report(ctx context.Context, slug string) (Report, error) {
-	p, err := s.Public(ctx, slug)
-	if err != nil {
-		return Report{}, err
-	}
-	c, err := s.store.GetConsultation(ctx, slug)
+	c, files, err := s.readable(ctx, slug)
 	if err != nil {
 		return Report{}, err
 	}
@@ -470,6 +496,7 @@ func (s *Service) Report(ctx context.Context, slug string) (Report, error) {
 		comments[i] = comments[i].Public()
 		comments[i].TaskID = 0
 	}
+	p := publicOf(c, files, s.now())
 	p.Counts = c.Report.Counts
 	depts := make([]domain.ConsultedDepartment, len(c.Departments))
 	for i, d := range c.Departments {

@@ -49,3 +49,12 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	a.problems.write(w, r, err)
 }
+
+// answer writes a handler's result with its status, or its error.
+func (a *api) answer(w http.ResponseWriter, r *http.Request, status int, out any, err error) {
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status, out)
+}

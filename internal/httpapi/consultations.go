@@ -7,7 +7,9 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"lianxi/internal/auth"
+	"lianxi/internal/consultations"
 	"lianxi/internal/domain"
+	"lianxi/internal/onetime"
 	"lianxi/internal/postgres"
 	"lianxi/workflows"
 )
@@ -60,15 +62,6 @@ func consultationAction[T any](a *api, update string, stamp func(*T, workflows.A
 	return processAction(a, update, stamp, nil, func(ctx context.Context, u domain.User, onBehalfOf, slug string, build func(workflows.Action) any) (any, error) {
 		return a.Consultations.Act(ctx, u, onBehalfOf, slug, update, build)
 	})
-}
-
-// answer writes a read's result, or its error.
-func (a *api) answer(w http.ResponseWriter, r *http.Request, status int, out any, err error) {
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, status, out)
 }
 
 // signedInConsultation answers a signed-in user's read of a consultation;
@@ -170,25 +163,15 @@ func (a *api) consultationFile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) consultationCode(w http.ResponseWriter, r *http.Request) {
-	var in contactRequest
-	err := decode(w, r, &in)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	sent, err := a.Consultations.RequestCode(r.Context(), chi.URLParam(r, "slug"), in.Contact, auth.ClientIP(r))
-	a.answer(w, r, http.StatusAccepted, sent, err)
+	contactStep(a, http.StatusAccepted, func(r *http.Request, in contactRequest) (onetime.Sent, error) {
+		return a.Consultations.RequestCode(r.Context(), chi.URLParam(r, "slug"), in.Contact, auth.ClientIP(r))
+	})(w, r)
 }
 
 func (a *api) consultationVerify(w http.ResponseWriter, r *http.Request) {
-	var in contactRequest
-	err := decode(w, r, &in)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	v, err := a.Consultations.Verify(r.Context(), chi.URLParam(r, "slug"), in.Contact, in.Code, auth.ClientIP(r))
-	a.answer(w, r, http.StatusOK, v, err)
+	contactStep(a, http.StatusOK, func(r *http.Request, in contactRequest) (consultations.Verified, error) {
+		return a.Consultations.Verify(r.Context(), chi.URLParam(r, "slug"), in.Contact, in.Code, auth.ClientIP(r))
+	})(w, r)
 }
 
 // commenterToken is the request's commenter token: the header, or the

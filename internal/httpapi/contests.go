@@ -10,6 +10,7 @@ import (
 	"lianxi/internal/auth"
 	"lianxi/internal/contests"
 	"lianxi/internal/domain"
+	"lianxi/internal/onetime"
 	"lianxi/internal/postgres"
 	"lianxi/workflows"
 )
@@ -272,40 +273,38 @@ type contactRequest struct {
 	Code    string `json:"code"`
 }
 
+// contactStep answers a public verification step (a code requested, a
+// code checked): the contact, and the code, read from the body, then act.
+func contactStep[T any](a *api, status int, act func(r *http.Request, in contactRequest) (T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var in contactRequest
+		if err := decode(w, r, &in); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		out, err := act(r, in)
+		a.answer(w, r, status, out, err)
+	}
+}
+
 func (a *api) requestCode(w http.ResponseWriter, r *http.Request) {
-	var in contactRequest
-	year, err := yearParam(r)
-	if err == nil {
-		err = decode(w, r, &in)
-	}
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	sent, err := a.Contests.RequestCode(r.Context(), year, in.Contact, auth.ClientIP(r))
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, sent)
+	contactStep(a, http.StatusAccepted, func(r *http.Request, in contactRequest) (onetime.Sent, error) {
+		year, err := yearParam(r)
+		if err != nil {
+			return onetime.Sent{}, err
+		}
+		return a.Contests.RequestCode(r.Context(), year, in.Contact, auth.ClientIP(r))
+	})(w, r)
 }
 
 func (a *api) verifyContact(w http.ResponseWriter, r *http.Request) {
-	var in contactRequest
-	year, err := yearParam(r)
-	if err == nil {
-		err = decode(w, r, &in)
-	}
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	v, err := a.Contests.Verify(r.Context(), year, in.Contact, in.Code, auth.ClientIP(r))
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	contactStep(a, http.StatusOK, func(r *http.Request, in contactRequest) (contests.Verified, error) {
+		year, err := yearParam(r)
+		if err != nil {
+			return contests.Verified{}, err
+		}
+		return a.Contests.Verify(r.Context(), year, in.Contact, in.Code, auth.ClientIP(r))
+	})(w, r)
 }
 
 // voterToken is the request's voter token: the header, or the pages'

@@ -279,25 +279,17 @@ func parseSections(raw string) []domain.DraftSection {
 	return out
 }
 
-// sectionBlocks splits the sections' text into its non-empty blocks.
+// sectionBlocks splits the sections' text into its non-empty blocks, each
+// line without trailing spaces.
 func sectionBlocks(raw string) []string {
-	var out []string
-	lines := strings.Split(strings.ReplaceAll(strings.ReplaceAll(raw, "\r\n", "\n"), "\r", "\n"), "\n")
-	var cur []string
-	flush := func() {
-		if len(cur) > 0 {
-			out = append(out, strings.Join(cur, "\n"))
-			cur = nil
+	out := paragraphs(raw)
+	for i, block := range out {
+		lines := strings.Split(block, "\n")
+		for j, l := range lines {
+			lines[j] = strings.TrimRight(l, " \t")
 		}
+		out[i] = strings.Join(lines, "\n")
 	}
-	for _, l := range lines {
-		if strings.TrimSpace(l) == "" {
-			flush()
-			continue
-		}
-		cur = append(cur, strings.TrimRight(l, " \t"))
-	}
-	flush()
 	return out
 }
 

@@ -117,20 +117,9 @@ func pubConsultFiles(v *view, c consultations.PublicConsultation) []pubConsultFi
 	var out []pubConsultFile
 	for _, f := range c.Files {
 		out = append(out, pubConsultFile{URL: publicConsultationURL(c.Slug) + "/files/" + strconv.FormatInt(f.ID, 10), Name: f.Name,
-			Size: pubFileSize(v, f.Size), Revised: f.Revised})
+			Size: fileSize(v, f.Size), Revised: f.Revised})
 	}
 	return out
-}
-
-// pubFileSize says a file's size in words.
-func pubFileSize(v *view, n int) string {
-	switch {
-	case n >= 1<<20:
-		return v.T("consultation.page.size_mb", "n", strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64))
-	case n >= 1<<10:
-		return v.T("consultation.page.size_kb", "n", (n+1<<9)>>10)
-	}
-	return v.T("consultation.page.size_b", "n", n)
 }
 
 // pubComment is a comment as the pages show it: where it goes in the

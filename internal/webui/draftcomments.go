@@ -19,12 +19,7 @@ var blankLine = regexp.MustCompile(`\n\s*\n`)
 // section, any other on the whole draft. Nothing typed is no value.
 func postedComments(raw string, sections []string) []any {
 	var out []any
-	raw = strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(raw)
-	for _, para := range blankLine.Split(raw, -1) {
-		para = strings.TrimSpace(para)
-		if para == "" {
-			continue
-		}
+	for _, para := range paragraphs(raw) {
 		section := ""
 		if i := strings.IndexAny(para, ":："); i > 0 {
 			if key := strings.TrimSpace(para[:i]); slices.Contains(sections, key) {
@@ -33,6 +28,19 @@ func postedComments(raw string, sections []string) []any {
 			}
 		}
 		out = append(out, map[string]any{"section": section, "body": para})
+	}
+	return out
+}
+
+// paragraphs splits typed text into its paragraphs (separated by blank
+// lines, whatever the line ends), trimmed, none empty.
+func paragraphs(raw string) []string {
+	var out []string
+	raw = strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(raw)
+	for _, para := range blankLine.Split(raw, -1) {
+		if para = strings.TrimSpace(para); para != "" {
+			out = append(out, para)
+		}
 	}
 	return out
 }
