@@ -124,17 +124,6 @@ func (s *Service) Start(ctx context.Context, actor domain.User, in domain.NewCon
 	return c, err
 }
 
-// recorded returns a consultation as last recorded, with the comment
-// counts as stored now. The workflow records each step before it goes on,
-// so the public's reads need not ask it.
-func (s *Service) recorded(ctx context.Context, slug string) (domain.Consultation, error) {
-	c, err := s.store.GetConsultation(ctx, slug)
-	if err != nil {
-		return c, err
-	}
-	return s.withCounts(ctx, c)
-}
-
 // live returns a consultation's state as its workflow holds it while it
 // runs (with what it keeps only in memory, such as the next reminder),
 // the recorded one otherwise, with the comment counts as stored now.
@@ -225,7 +214,7 @@ func publicOf(c domain.Consultation, files []domain.ConsultationFile, now time.T
 // readable returns a consultation anyone may read (a withdrawn one is
 // gone) with its files.
 func (s *Service) readable(ctx context.Context, slug string) (domain.Consultation, []domain.ConsultationFile, error) {
-	c, err := s.recorded(ctx, slug)
+	c, err := s.live(ctx, slug)
 	if err != nil {
 		return c, nil, err
 	}
