@@ -146,6 +146,21 @@ func newRegistry() (*prometheus.Registry, *metrics.Temporal) {
 	return reg, tm
 }
 
+// defaultWorkflowCache is the worker's default sticky cache: the SDK's
+// 10,000 held about 48 KB per cached workflow, several hundred MB once a
+// year's tasks are open (BenchmarkDevProcess); a workflow not cached
+// replays its history, a few dozen events for a task, when it next moves.
+const defaultWorkflowCache = 500
+
+// sizeWorkflowCache sets the process's sticky cache of workflows. It must
+// run before any worker starts, the embedded server's own included: the
+// cache is made once, at the size set when the first worker asks for it.
+func sizeWorkflowCache(cfg *Config) {
+	if cfg.WorkflowCache > 0 {
+		worker.SetStickyWorkflowCacheSize(cfg.WorkflowCache)
+	}
+}
+
 // newWorker registers every workflow and activity on the task queue.
 func newWorker(c client.Client, cfg *Config, store *postgres.Store, authSvc *auth.Service) (worker.Worker, error) {
 	notifier := &activities.Notifier{Store: store, Webhook: webhook.New(10 * time.Second), PublicURL: publicURL(cfg), Now: time.Now}

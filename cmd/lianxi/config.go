@@ -38,6 +38,9 @@ type Config struct {
 	// SMSWebhookSecret.
 	SMSWebhookURL    string
 	SMSWebhookSecret string
+	// WorkflowCache is how many workflows the worker keeps in memory
+	// between their events (the SDK's sticky cache).
+	WorkflowCache int
 	// DevCodes writes one-time codes no channel can carry to the log
 	// (lianxi dev only).
 	DevCodes bool
@@ -122,6 +125,12 @@ func (f *flagSet) notifications() {
 	f.cfg.SMTP.Password = env("LIANXI_SMTP_PASSWORD", "")
 	f.StringVar(&f.cfg.SMSWebhookURL, "sms-webhook-url", env("LIANXI_SMS_WEBHOOK_URL", ""), "SMS gateway webhook for one-time codes to mobile numbers; empty: e-mail codes only (env LIANXI_SMS_WEBHOOK_URL)")
 	f.cfg.SMSWebhookSecret = env("LIANXI_SMS_WEBHOOK_SECRET", "")
+}
+
+// workerOptions declares the worker's settings (dev, worker).
+func (f *flagSet) workerOptions() {
+	f.IntVar(&f.cfg.WorkflowCache, "workflow-cache", envInt("LIANXI_WORKFLOW_CACHE", defaultWorkflowCache),
+		"workflows the worker keeps in memory between their events; others are replayed from their history when they next move (env LIANXI_WORKFLOW_CACHE)")
 }
 
 func (f *flagSet) logging() {

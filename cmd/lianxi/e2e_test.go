@@ -49,7 +49,7 @@ const adminPassword = "E2e-lotus-pass-1"
 
 // devProcess is one `lianxi dev` process in its own process group.
 type devProcess struct {
-	t            *testing.T
+	t            testing.TB
 	cmd          *exec.Cmd
 	out          *bytes.Buffer
 	base         string
@@ -58,7 +58,7 @@ type devProcess struct {
 	done         chan error
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -70,7 +70,7 @@ func freePort(t *testing.T) int {
 
 // dataDir returns a data directory the postgres user can reach (t.TempDir's
 // parent is private to root).
-func dataDir(t *testing.T) string {
+func dataDir(t testing.TB) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "lianxi-e2e-")
 	if err != nil {
@@ -84,13 +84,22 @@ func dataDir(t *testing.T) string {
 }
 
 // startDev starts lianxi dev on a data directory with free ports, and
-// any further flags, and waits until it is ready.
-func startDev(t *testing.T, dir string, extra ...string) *devProcess {
+// any further flags ("env:KEY=VALUE" sets an environment variable instead),
+// and waits until it is ready.
+func startDev(t testing.TB, dir string, extra ...string) *devProcess {
 	t.Helper()
 	httpPort, temporalPort := freePort(t), freePort(t)
-	args := append([]string{"dev", "--data-dir", dir, "--http-addr", "127.0.0.1:" + strconv.Itoa(httpPort), "--temporal-port", strconv.Itoa(temporalPort)}, extra...)
+	args := []string{"dev", "--data-dir", dir, "--http-addr", "127.0.0.1:" + strconv.Itoa(httpPort), "--temporal-port", strconv.Itoa(temporalPort)}
+	env := append(os.Environ(), "LIANXI_DEV_ADMIN_PASSWORD="+adminPassword, "DATABASE_URL=")
+	for _, x := range extra {
+		if kv, ok := strings.CutPrefix(x, "env:"); ok {
+			env = append(env, kv)
+		} else {
+			args = append(args, x)
+		}
+	}
 	cmd := exec.Command(binary, args...)
-	cmd.Env = append(os.Environ(), "LIANXI_DEV_ADMIN_PASSWORD="+adminPassword, "DATABASE_URL=")
+	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -122,7 +131,7 @@ func (p *devProcess) waitReady() {
 				return
 			}
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 	p.t.Fatalf("lianxi dev not ready:\n%s", p.out)
 }

@@ -71,6 +71,7 @@ func runWorker(ctx context.Context, args []string, _ io.Reader, stdout io.Writer
 	fs.database()
 	fs.temporalClient()
 	fs.notifications()
+	fs.workerOptions()
 	fs.logging()
 	fs.StringVar(&fs.cfg.MetricsAddr, "metrics-addr", env("LIANXI_METRICS_ADDR", ""), "address serving /metrics and /healthz; empty: off (env LIANXI_METRICS_ADDR)")
 	cfg, err := fs.parse(args)
@@ -78,6 +79,7 @@ func runWorker(ctx context.Context, args []string, _ io.Reader, stdout io.Writer
 		return err
 	}
 	log := cfg.logger(os.Stderr)
+	sizeWorkflowCache(cfg)
 	store, closeDB, err := database(ctx, cfg, log, urlOnly)
 	if err != nil {
 		return err

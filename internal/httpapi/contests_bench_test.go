@@ -36,6 +36,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"lianxi/internal/benchtab"
 	"lianxi/internal/contests"
 	"lianxi/internal/domain"
 	"lianxi/internal/httpapi"
@@ -153,89 +154,35 @@ func contestBenchParallel(n, workers int, job func(i int) error) error {
 	return first
 }
 
-// contestLoadRun is what bursts of concurrent calls measured: their wall
-// time from release to the last answer, every call's latency, and the CPU
-// this process and PostgreSQL's processes spent meanwhile.
+// contestLoadRun is what bursts of concurrent calls measured (their wall
+// time, every call's latency) and the CPU this process and PostgreSQL's
+// processes spent meanwhile.
 type contestLoadRun struct {
-	ops          int
-	elapsed      time.Duration
-	lat          []time.Duration
+	benchtab.Result
 	goCPU, pgCPU time.Duration
 }
 
 func (l *contestLoadRun) add(o contestLoadRun) {
-	l.ops += o.ops
-	l.elapsed += o.elapsed
-	l.lat = append(l.lat, o.lat...)
+	l.Result.Add(o.Result)
 	l.goCPU += o.goCPU
 	l.pgCPU += o.pgCPU
 }
 
-// rate is the calls a second.
-func (l contestLoadRun) rate() float64 {
-	if l.elapsed <= 0 {
-		return 0
-	}
-	return float64(l.ops) / l.elapsed.Seconds()
-}
-
-// p is the nearest-rank p-th percentile of the latencies in ms.
-func (l contestLoadRun) p(p int) float64 {
-	if len(l.lat) == 0 {
-		return 0
-	}
-	return float64(percentile(l.lat, p)) / float64(time.Millisecond)
-}
-
 // cpu is the CPU per call, in µs, of this process and of PostgreSQL.
 func (l contestLoadRun) cpu() (goUS, pgUS float64) {
-	if l.ops == 0 {
+	if l.Ops == 0 {
 		return 0, 0
 	}
-	return float64(l.goCPU.Microseconds()) / float64(l.ops), float64(l.pgCPU.Microseconds()) / float64(l.ops)
+	return float64(l.goCPU.Microseconds()) / float64(l.Ops), float64(l.pgCPU.Microseconds()) / float64(l.Ops)
 }
 
-// contestLoad runs counts[c] calls of op on goroutine c, all goroutines
-// released at once, each calling op(c, i) for its i-th call one after
-// another. The first error of a goroutine stops it; the first of all is
-// returned. PostgreSQL's CPU is read through pool.
+// contestLoad runs counts[c] calls of op from client c, the clients at
+// once (benchtab.LoadEach), and reads the CPU spent meanwhile;
+// PostgreSQL's through pool.
 func contestLoad(pool *pgxpool.Pool, counts []int, op func(c, i int) error) (contestLoadRun, error) {
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	lats := make([][]time.Duration, len(counts))
-	errs := make([]error, len(counts))
-	total := 0
-	for c, n := range counts {
-		total += n
-		if n == 0 {
-			continue
-		}
-		wg.Go(func() {
-			mine := make([]time.Duration, 0, n)
-			<-start
-			for i := range n {
-				t0 := time.Now()
-				if err := op(c, i); err != nil {
-					errs[c] = err
-					return
-				}
-				mine = append(mine, time.Since(t0))
-			}
-			lats[c] = mine
-		})
-	}
 	goCPU, pgCPU := processCPU(), postgresCPU(pool)
-	began := time.Now()
-	close(start)
-	wg.Wait()
-	out := contestLoadRun{ops: total, elapsed: time.Since(began), lat: slices.Concat(lats...)}
-	out.goCPU, out.pgCPU = processCPU()-goCPU, postgresCPU(pool)-pgCPU
-	for _, err := range errs {
-		if err != nil {
-			return out, err
-		}
-	}
-	return out, nil
+	r, err := benchtab.LoadEach(counts, op)
+	return contestLoadRun{Result: r, goCPU: processCPU() - goCPU, pgCPU: postgresCPU(pool) - pgCPU}, err
 }
 
 // processCPU is the CPU time this process has used.
@@ -551,29 +498,32 @@ func (cb *contestBench) benchVote(b *testing.B) {
 		prefix+"-%", barePrefix+"-%").Scan(&rows, &cast, &bareRows); err != nil {
 		b.Fatal(err)
 	}
-	if n := accepted.Load(); n != int64(b.N) || ep.ops != b.N || int64(rows) != n || int64(cast) != n {
+	if n := accepted.Load(); n != int64(b.N) || ep.Ops != b.N || int64(rows) != n || int64(cast) != n {
 		b.Fatalf("%d votes sent, %d accepted; %d rows stored, votes_cast totals %d", b.N, n, rows, cast)
 	}
-	if bareRows != bs.ops {
-		b.Fatalf("%d bare inserts, %d rows stored", bs.ops, bareRows)
+	if bareRows != bs.Ops {
+		b.Fatalf("%d bare inserts, %d rows stored", bs.Ops, bareRows)
 	}
 
 	ratio := 0.0
-	if bs.rate() > 0 {
-		ratio = ep.rate() / bs.rate()
+	if bs.Rate() > 0 {
+		ratio = ep.Rate() / bs.Rate()
 	}
-	b.ReportMetric(ep.rate(), "votes/s")
-	b.ReportMetric(bs.rate(), "bare-inserts/s")
+	b.ReportMetric(ep.Rate(), "votes/s")
+	b.ReportMetric(bs.Rate(), "bare-inserts/s")
 	b.ReportMetric(ratio, "ratio")
-	b.ReportMetric(ep.p(50), "p50-ms")
-	b.ReportMetric(ep.p(99), "p99-ms")
-	b.ReportMetric(bs.p(50), "bare-p50-ms")
-	b.ReportMetric(bs.p(99), "bare-p99-ms")
+	b.ReportMetric(ep.P(50), "p50-ms")
+	b.ReportMetric(ep.P(99), "p99-ms")
+	b.ReportMetric(bs.P(50), "bare-p50-ms")
+	b.ReportMetric(bs.P(99), "bare-p99-ms")
 	if b.N >= contestBenchClients { // not the one-vote probe
+		benchtab.Emit(benchtab.Row{Section: benchtab.SectionVote, Name: fmt.Sprintf("votes, %d clients", contestBenchClients), Value: ep.Rate(), Unit: "/s",
+			Note: fmt.Sprintf("p50 %.1f ms, p99 %.1f ms; %d votes", ep.P(50), ep.P(99), b.N)}.
+			Against("bare INSERT through pgx", bs.Rate(), "").RatioAtLeast(0.5))
 		epGo, epPG := ep.cpu()
 		bsGo, bsPG := bs.cpu()
 		b.Logf("%d votes by %d clients (%d voters): %.0f votes/s, p50 %.2f ms, p99 %.2f ms; bare INSERT (pool of %d): %.0f rows/s, p50 %.2f ms, p99 %.2f ms; ratio %.2f (target ≥ 0.5); CPU per vote %.0f µs here + %.0f µs PostgreSQL, per bare INSERT %.0f + %.0f µs",
-			b.N, contestBenchClients, nVoters, ep.rate(), ep.p(50), ep.p(99), poolCfg.MaxConns, bs.rate(), bs.p(50), bs.p(99), ratio, epGo, epPG, bsGo, bsPG)
+			b.N, contestBenchClients, nVoters, ep.Rate(), ep.P(50), ep.P(99), poolCfg.MaxConns, bs.Rate(), bs.P(50), bs.P(99), ratio, epGo, epPG, bsGo, bsPG)
 	}
 }
 
@@ -653,12 +603,12 @@ func (cb *contestBench) benchRead(b *testing.B, path string, size int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportMetric(r.p(50), "p50-ms")
-	b.ReportMetric(r.p(99), "p99-ms")
-	b.ReportMetric(r.rate(), "req/s")
+	b.ReportMetric(r.P(50), "p50-ms")
+	b.ReportMetric(r.P(99), "p99-ms")
+	b.ReportMetric(r.Rate(), "req/s")
 	if b.N >= contestBenchClients {
 		goUS, pgUS := r.cpu()
 		b.Logf("GET %s, %d ideas, %.0f KiB: %d requests from %d concurrent readers: %.0f req/s, p50 %.2f ms, p99 %.2f ms; CPU per request %.0f µs here + %.0f µs PostgreSQL",
-			path, contestBenchIdeas, float64(size)/1024, b.N, contestBenchClients, r.rate(), r.p(50), r.p(99), goUS, pgUS)
+			path, contestBenchIdeas, float64(size)/1024, b.N, contestBenchClients, r.Rate(), r.P(50), r.P(99), goUS, pgUS)
 	}
 }

@@ -77,3 +77,56 @@ func TestTaskCreatedOncePerRetryKey(t *testing.T) {
 		t.Fatalf("no key: id %d, %v, %d starts", plain, err, starts)
 	}
 }
+
+// TestCommentAndAttachmentAddedOncePerRetryKey: a comment or a file added
+// again under the retry key of its first request (whose answer a crash
+// lost) is the one stored, not a second; without a key, or with another,
+// each request adds one.
+func TestCommentAndAttachmentAddedOncePerRetryKey(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	task := domain.Task{Source: domain.TaskSource{Kind: domain.SourceAdHoc, Committee: "science"}, Kind: domain.KindAdHoc, Title: "报送总结",
+		Lead: "finance", DueAt: time.Now().Add(72 * time.Hour), Priority: domain.PriorityNormal, CreatedBy: "office1", CreatedAt: time.Now(), Form: []domain.FormField{}}
+	id, err := s.CreateTask(ctx, task, domain.AuditRecord{Actor: "office1", Action: "task.create", Result: domain.AuditOK}, func(domain.Task) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := domain.AuditRecord{Actor: "liaison1", Action: "task.comment", Result: domain.AuditOK}
+	keyed := domain.WithRetryKey(ctx, "idem-c")
+	first, err := s.AddComment(keyed, id, "liaison1", "已安排专人办理", rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.AddComment(keyed, id, "liaison1", "已安排专人办理", rec)
+	if err != nil || again.ID != first.ID || again.Body != first.Body || again.At.Sub(first.At).Abs() >= time.Microsecond {
+		t.Fatalf("comment again: %+v (first %+v), %v", again, first, err)
+	}
+	if _, err := s.AddComment(ctx, id, "liaison1", "已安排专人办理", rec); err != nil {
+		t.Fatal(err)
+	}
+	if cs, err := s.Comments(ctx, id); err != nil || len(cs) != 2 {
+		t.Fatalf("comments: %d, %v", len(cs), err)
+	}
+
+	file := domain.Attachment{TaskID: id, Name: "总结.txt", ContentType: "text/plain", UploadedBy: "liaison1"}
+	rec.Action = "task.attach"
+	fkeyed := domain.WithRetryKey(ctx, "idem-f")
+	a1, err := s.AddAttachment(fkeyed, file, []byte("办理情况"), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2, err := s.AddAttachment(fkeyed, file, []byte("办理情况"), rec)
+	if err != nil || a2.ID != a1.ID || a2.SHA256 != a1.SHA256 || a2.Size != a1.Size || a2.At.Sub(a1.At).Abs() >= time.Microsecond {
+		t.Fatalf("file again: %+v (first %+v), %v", a2, a1, err)
+	}
+	if _, err := s.AddAttachment(domain.WithRetryKey(ctx, "idem-g"), file, []byte("办理情况"), rec); err != nil {
+		t.Fatal(err)
+	}
+	if as, err := s.Attachments(ctx, id); err != nil || len(as) != 2 {
+		t.Fatalf("files: %d, %v", len(as), err)
+	}
+	var events int
+	if err := s.Pool().QueryRow(ctx, "SELECT count(*) FROM task_events WHERE task_id = $1 AND kind IN ('commented', 'attached')", id).Scan(&events); err != nil || events != 4 {
+		t.Fatalf("history events: %d, %v", events, err)
+	}
+}

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"lianxi/internal/domain"
 	"lianxi/internal/postgres/sqlcgen"
@@ -66,10 +68,38 @@ func (d *DepartmentStats) Add(o DepartmentStats) {
 // through with the same arguments — in the directory's order of
 // departments. f.Now is the instant "overdue" is judged at (the store's
 // clock when zero).
+//
+// Readers asking for the same statistics while a computation of them is
+// under way share its result, computed an instant before they asked: the
+// statistics read every task a viewer may see, and a meeting's office
+// opening the ledger together would otherwise queue as many scans as
+// people (BenchmarkInboxLedger). The result is shared: callers must not
+// change it.
 func (s *Store) LedgerStats(ctx context.Context, f TaskFilter, v Viewer) ([]DepartmentStats, error) {
 	if f.Now.IsZero() {
 		f.Now = s.now()
 	}
+	at := f.Now
+	f.Now = time.Time{}
+	key := fmt.Sprintf("%#v|%#v", f, v)
+	f.Now = at
+	ch := s.statsFlight.DoChan(key, func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		return s.ledgerStats(ctx, f, v)
+	})
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.([]DepartmentStats), nil
+	}
+}
+
+func (s *Store) ledgerStats(ctx context.Context, f TaskFilter, v Viewer) ([]DepartmentStats, error) {
 	p := sqlcgen.LedgerStatsParams{Now: tstz(f.Now), Committee: ntext(f.Committee), Department: ntext(f.Department),
 		Status: ntext(string(f.Status)), SourceKind: ntext(f.SourceKind), SourceID: ntext(f.SourceID), OverdueOnly: f.Overdue,
 		DueFrom: tstz(f.DueFrom), DueTo: tstz(f.DueTo), TextPattern: f.textPattern(), SeeAll: v.All,
@@ -77,6 +107,9 @@ func (s *Store) LedgerStats(ctx context.Context, f TaskFilter, v Viewer) ([]Depa
 	var rows []sqlcgen.LedgerStatsRow
 	err := s.inTx(ctx, func(q *sqlcgen.Queries) error {
 		if err := q.SerialPlans(ctx); err != nil {
+			return err
+		}
+		if err := q.CustomPlans(ctx); err != nil {
 			return err
 		}
 		var err error

@@ -299,3 +299,47 @@ func BenchmarkLedger100k(b *testing.B) {
 		})
 	}
 }
+
+// TestLedgerStatsAtOnce: many readers at once, for three different views,
+// each get the statistics of their own view, the same as one reader alone
+// gets: readers of one view share a computation, never another view's.
+func TestLedgerStatsAtOnce(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	ledgerFixture(t, s)
+	now := postgres.TaskFilter{Now: ledgerNow}
+	views := []struct {
+		f postgres.TaskFilter
+		v postgres.Viewer
+	}{
+		{now, postgres.Viewer{All: true}},
+		{now, postgres.Viewer{Committees: []string{}, Departments: []string{"tax"}}},
+		{postgres.TaskFilter{Now: ledgerNow, Overdue: true}, postgres.Viewer{All: true}},
+	}
+	alone := make([][]postgres.DepartmentStats, len(views))
+	for i, w := range views {
+		var err error
+		if alone[i], err = s.LedgerStats(ctx, w.f, w.v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fmt.Sprint(alone[0]) == fmt.Sprint(alone[1]) || fmt.Sprint(alone[0]) == fmt.Sprint(alone[2]) {
+		t.Fatalf("the views should differ: %v / %v / %v", alone[0], alone[1], alone[2])
+	}
+	errs := make(chan error, 60)
+	for n := range 60 {
+		go func() {
+			w := views[n%len(views)]
+			got, err := s.LedgerStats(ctx, w.f, w.v)
+			if err == nil && fmt.Sprint(got) != fmt.Sprint(alone[n%len(views)]) {
+				err = fmt.Errorf("view %d at once: %v, alone %v", n%len(views), got, alone[n%len(views)])
+			}
+			errs <- err
+		}()
+	}
+	for range 60 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

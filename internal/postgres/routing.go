@@ -5,7 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"lianxi/internal/calendar"
 	"lianxi/internal/domain"
@@ -85,6 +88,18 @@ const (
 // AddAttachment stores a file on a task with its SHA-256, with a history
 // event and an audit record.
 func (s *Store) AddAttachment(ctx context.Context, a domain.Attachment, data []byte, rec domain.AuditRecord) (domain.Attachment, error) {
+	// A request sent again under its retry key (its first attempt's answer
+	// lost to a crash) finds the file it stored.
+	key := domain.RetryKey(ctx)
+	if key != "" {
+		r, err := s.q.AttachmentByRetryKey(ctx, ntext(key))
+		if err == nil {
+			return attachmentOf(sqlcgen.ListAttachmentsRow(r)), nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return domain.Attachment{}, err
+		}
+	}
 	sum := sha256.Sum256(data)
 	a.SHA256, a.Size, a.At = hex.EncodeToString(sum[:]), len(data), s.now()
 	err := s.inTx(ctx, func(q *sqlcgen.Queries) error {
@@ -96,7 +111,7 @@ func (s *Store) AddAttachment(ctx context.Context, a domain.Attachment, data []b
 			return domain.Conflict("error.attachments_full", map[string]any{"max_mb": MaxTaskAttachmentBytes >> 20})
 		}
 		a.ID, err = q.InsertAttachment(ctx, sqlcgen.InsertAttachmentParams{TaskID: a.TaskID, Name: a.Name, ContentType: a.ContentType,
-			Size: int32(len(data)), Sha256: sum[:], Data: data, UploadedBy: a.UploadedBy, At: tstz(a.At)})
+			Size: int32(len(data)), Sha256: sum[:], Data: data, UploadedBy: a.UploadedBy, At: tstz(a.At), RetryKey: ntext(key)})
 		if err != nil {
 			return err
 		}
@@ -118,10 +133,14 @@ func (s *Store) Attachments(ctx context.Context, taskID int64) ([]domain.Attachm
 	}
 	out := make([]domain.Attachment, len(rows))
 	for i, r := range rows {
-		out[i] = domain.Attachment{ID: r.ID, TaskID: r.TaskID, Name: r.Name, ContentType: r.ContentType, Size: int(r.Size),
-			SHA256: hex.EncodeToString(r.Sha256), UploadedBy: r.UploadedBy, At: r.At.Time}
+		out[i] = attachmentOf(r)
 	}
 	return out, nil
+}
+
+func attachmentOf(r sqlcgen.ListAttachmentsRow) domain.Attachment {
+	return domain.Attachment{ID: r.ID, TaskID: r.TaskID, Name: r.Name, ContentType: r.ContentType, Size: int(r.Size),
+		SHA256: hex.EncodeToString(r.Sha256), UploadedBy: r.UploadedBy, At: r.At.Time}
 }
 
 // Attachment returns a file of a task with its content.
@@ -137,10 +156,21 @@ func (s *Store) Attachment(ctx context.Context, taskID, id int64) (domain.Attach
 // AddComment adds a remark to a task with a history event and an audit
 // record.
 func (s *Store) AddComment(ctx context.Context, taskID int64, author, body string, rec domain.AuditRecord) (domain.Comment, error) {
+	// A request sent again under its retry key finds the comment it added.
+	key := domain.RetryKey(ctx)
+	if key != "" {
+		r, err := s.q.CommentByRetryKey(ctx, ntext(key))
+		if err == nil {
+			return domain.Comment{ID: r.ID, Author: r.Author, Body: r.Body, At: r.At.Time}, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return domain.Comment{}, err
+		}
+	}
 	c := domain.Comment{Author: author, Body: body, At: s.now()}
 	err := s.inTx(ctx, func(q *sqlcgen.Queries) error {
 		var err error
-		if c.ID, err = q.InsertComment(ctx, sqlcgen.InsertCommentParams{TaskID: taskID, Author: author, Body: body, At: tstz(c.At)}); err != nil {
+		if c.ID, err = q.InsertComment(ctx, sqlcgen.InsertCommentParams{TaskID: taskID, Author: author, Body: body, At: tstz(c.At), RetryKey: ntext(key)}); err != nil {
 			return err
 		}
 		detail, _ := json.Marshal(map[string]any{"comment": c.ID})

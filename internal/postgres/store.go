@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/singleflight"
 
 	"lianxi/internal/domain"
 	"lianxi/internal/postgres/sqlcgen"
@@ -24,6 +25,9 @@ type Store struct {
 	pool *pgxpool.Pool
 	q    *sqlcgen.Queries
 	now  func() time.Time
+	// statsFlight shares one computation of the ledger's statistics among
+	// the readers asking for the same while it runs.
+	statsFlight *singleflight.Group
 }
 
 // PoolOptions tune the connection pool.
@@ -53,7 +57,7 @@ func Open(ctx context.Context, url string, opt PoolOptions) (*Store, error) {
 
 // New wraps an open pool.
 func New(pool *pgxpool.Pool) *Store {
-	return &Store{pool: pool, q: sqlcgen.New(pool), now: time.Now}
+	return &Store{pool: pool, q: sqlcgen.New(pool), now: time.Now, statsFlight: &singleflight.Group{}}
 }
 
 // Pool returns the underlying pool, for health checks and benchmarks.

@@ -72,6 +72,7 @@ type Decision struct {
 func Decide(cal *calendar.Calendar, ladders func(committee string) Ladder, now time.Time, tasks []Due) []Decision {
 	out := make([]Decision, 0, len(tasks))
 	byCommittee := map[string]Ladder{}
+	days := map[calendar.Date]string{} // due dates are few, tasks many
 	for _, t := range tasks {
 		l, ok := byCommittee[t.Committee]
 		if !ok {
@@ -87,7 +88,11 @@ func Decide(cal *calendar.Calendar, ladders func(committee string) Ladder, now t
 				continue
 			}
 			if day == "" {
-				day = calendar.DateOf(t.DueAt).String()
+				d := calendar.DateOf(t.DueAt)
+				if day = days[d]; day == "" {
+					day = d.String()
+					days[d] = day
+				}
 			}
 			out = append(out, Decision{TaskID: t.TaskID, Rule: s.Rule, Audience: s.Audience,
 				Key: "task:" + strconv.FormatInt(t.TaskID, 10) + ":" + s.Rule + ":" + day})

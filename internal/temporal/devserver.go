@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -90,6 +91,9 @@ type DevServerOptions struct {
 	// DynamicConfig holds extra dynamic config overrides (key → value) for
 	// tuning; they win over the defaults set here.
 	DynamicConfig map[string]any
+	// sqlite replaces SQLite settings of sqliteConnectAttributes; the
+	// benchmarks compare them with SQLite's own defaults.
+	sqlite map[string]string
 }
 
 // DevServer is a running embedded Temporal server (frontend, history,
@@ -171,7 +175,7 @@ func StartDevServer(ctx context.Context, opts DevServerOptions) (s *DevServer, e
 		return nil, fmt.Errorf("dev server: pick internal ports: %w", err)
 	}
 
-	sqlCfg, err := prepareStore(dbPath, opts.Namespace)
+	sqlCfg, err := prepareStore(dbPath, opts.Namespace, opts.sqlite)
 	if err != nil {
 		return nil, fmt.Errorf("dev server: %w", err)
 	}
@@ -254,12 +258,13 @@ var openedDBs sync.Map // path → struct{}
 
 // prepareStore creates the schema when the database is new (or its creation
 // was interrupted) and the namespace when it is missing.
-func prepareStore(dbPath, namespace string) (*config.SQL, error) {
+func prepareStore(dbPath, namespace string, sqlite map[string]string) (*config.SQL, error) {
 	cfg := &config.SQL{
 		PluginName:        sqliteplugin.PluginName,
 		DatabaseName:      dbPath,
 		ConnectAttributes: sqliteConnectAttributes(),
 	}
+	maps.Copy(cfg.ConnectAttributes, sqlite)
 	marker := dbPath + setupMarkerSuffix
 	_, openedHere := openedDBs.Load(dbPath)
 	exists, err := fileExists(dbPath)
@@ -400,7 +405,11 @@ func dynamicConfig(overrides map[string]any) dynamicconfig.StaticClient {
 		dynamicconfig.VisibilityProcessorMaxPollRPS.Key(): 1000,
 		dynamicconfig.OutboundProcessorMaxPollRPS.Key():   1000,
 		// The default 128k cached workflows is sized for production hosts.
-		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 8192,
+		// Each cached workflow's state held about 30 KB here; a workflow
+		// not cached is read from SQLite when it next moves. 512 keeps the
+		// ones in use (a few cycles and their tasks) and bounds the memory
+		// when a year's tasks are open (BenchmarkDevProcess).
+		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 512,
 		// Not set: system.forceSearchAttributesCacheRefreshOnRead. With SQL
 		// visibility custom attributes are namespace aliases, served by the
 		// namespace registry (refreshed every 2 s), not by the cache this

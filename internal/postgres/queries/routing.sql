@@ -18,8 +18,11 @@ SELECT * FROM deputies WHERE id = $1;
 DELETE FROM deputies WHERE id = $1;
 
 -- name: InsertAttachment :one
-INSERT INTO task_attachments (task_id, name, content_type, size, sha256, data, uploaded_by, at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id;
+INSERT INTO task_attachments (task_id, name, content_type, size, sha256, data, uploaded_by, at, retry_key)
+VALUES (@task_id, @name, @content_type, @size, @sha256, @data, @uploaded_by, @at, sqlc.narg(retry_key)) RETURNING id;
+
+-- name: AttachmentByRetryKey :one
+SELECT id, task_id, name, content_type, size, sha256, uploaded_by, at FROM task_attachments WHERE retry_key = $1;
 
 -- name: ListAttachments :many
 SELECT id, task_id, name, content_type, size, sha256, uploaded_by, at FROM task_attachments WHERE task_id = $1 ORDER BY id;

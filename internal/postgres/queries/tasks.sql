@@ -39,7 +39,10 @@ ON CONFLICT (task_id, org_code) DO UPDATE SET body = excluded.body, author = exc
 SELECT * FROM task_contributions WHERE task_id = $1 ORDER BY org_code;
 
 -- name: InsertComment :one
-INSERT INTO task_comments (task_id, author, body, at) VALUES ($1, $2, $3, $4) RETURNING id;
+INSERT INTO task_comments (task_id, author, body, at, retry_key) VALUES (@task_id, @author, @body, @at, sqlc.narg(retry_key)) RETURNING id;
+
+-- name: CommentByRetryKey :one
+SELECT id, task_id, author, body, at FROM task_comments WHERE retry_key = $1;
 
 -- name: ListComments :many
 SELECT * FROM task_comments WHERE task_id = $1 ORDER BY id;

@@ -466,14 +466,16 @@ type TaskAttachment struct {
 	Data        []byte
 	UploadedBy  string
 	At          pgtype.Timestamptz
+	RetryKey    pgtype.Text
 }
 
 type TaskComment struct {
-	ID     int64
-	TaskID int64
-	Author string
-	Body   string
-	At     pgtype.Timestamptz
+	ID       int64
+	TaskID   int64
+	Author   string
+	Body     string
+	At       pgtype.Timestamptz
+	RetryKey pgtype.Text
 }
 
 type TaskContribution struct {

@@ -29,6 +29,37 @@ func (q *Queries) ActiveDeputy(ctx context.Context, arg ActiveDeputyParams) (boo
 	return exists, err
 }
 
+const attachmentByRetryKey = `-- name: AttachmentByRetryKey :one
+SELECT id, task_id, name, content_type, size, sha256, uploaded_by, at FROM task_attachments WHERE retry_key = $1
+`
+
+type AttachmentByRetryKeyRow struct {
+	ID          int64
+	TaskID      int64
+	Name        string
+	ContentType string
+	Size        int32
+	Sha256      []byte
+	UploadedBy  string
+	At          pgtype.Timestamptz
+}
+
+func (q *Queries) AttachmentByRetryKey(ctx context.Context, retryKey pgtype.Text) (AttachmentByRetryKeyRow, error) {
+	row := q.db.QueryRow(ctx, attachmentByRetryKey, retryKey)
+	var i AttachmentByRetryKeyRow
+	err := row.Scan(
+		&i.ID,
+		&i.TaskID,
+		&i.Name,
+		&i.ContentType,
+		&i.Size,
+		&i.Sha256,
+		&i.UploadedBy,
+		&i.At,
+	)
+	return i, err
+}
+
 const countAttachmentBytes = `-- name: CountAttachmentBytes :one
 SELECT coalesce(sum(size), 0)::bigint FROM task_attachments WHERE task_id = $1
 `
@@ -53,7 +84,7 @@ func (q *Queries) DeleteDeputy(ctx context.Context, id int64) (int64, error) {
 }
 
 const getAttachment = `-- name: GetAttachment :one
-SELECT id, task_id, name, content_type, size, sha256, data, uploaded_by, at FROM task_attachments WHERE id = $1 AND task_id = $2
+SELECT id, task_id, name, content_type, size, sha256, data, uploaded_by, at, retry_key FROM task_attachments WHERE id = $1 AND task_id = $2
 `
 
 type GetAttachmentParams struct {
@@ -74,6 +105,7 @@ func (q *Queries) GetAttachment(ctx context.Context, arg GetAttachmentParams) (T
 		&i.Data,
 		&i.UploadedBy,
 		&i.At,
+		&i.RetryKey,
 	)
 	return i, err
 }
@@ -109,8 +141,8 @@ func (q *Queries) GetLadder(ctx context.Context, committeeCode string) ([]byte, 
 }
 
 const insertAttachment = `-- name: InsertAttachment :one
-INSERT INTO task_attachments (task_id, name, content_type, size, sha256, data, uploaded_by, at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id
+INSERT INTO task_attachments (task_id, name, content_type, size, sha256, data, uploaded_by, at, retry_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
 `
 
 type InsertAttachmentParams struct {
@@ -122,6 +154,7 @@ type InsertAttachmentParams struct {
 	Data        []byte
 	UploadedBy  string
 	At          pgtype.Timestamptz
+	RetryKey    pgtype.Text
 }
 
 func (q *Queries) InsertAttachment(ctx context.Context, arg InsertAttachmentParams) (int64, error) {
@@ -134,6 +167,7 @@ func (q *Queries) InsertAttachment(ctx context.Context, arg InsertAttachmentPara
 		arg.Data,
 		arg.UploadedBy,
 		arg.At,
+		arg.RetryKey,
 	)
 	var id int64
 	err := row.Scan(&id)

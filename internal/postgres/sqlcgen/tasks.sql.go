@@ -11,6 +11,31 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const commentByRetryKey = `-- name: CommentByRetryKey :one
+SELECT id, task_id, author, body, at FROM task_comments WHERE retry_key = $1
+`
+
+type CommentByRetryKeyRow struct {
+	ID     int64
+	TaskID int64
+	Author string
+	Body   string
+	At     pgtype.Timestamptz
+}
+
+func (q *Queries) CommentByRetryKey(ctx context.Context, retryKey pgtype.Text) (CommentByRetryKeyRow, error) {
+	row := q.db.QueryRow(ctx, commentByRetryKey, retryKey)
+	var i CommentByRetryKeyRow
+	err := row.Scan(
+		&i.ID,
+		&i.TaskID,
+		&i.Author,
+		&i.Body,
+		&i.At,
+	)
+	return i, err
+}
+
 const deleteCalendarOverride = `-- name: DeleteCalendarOverride :execrows
 DELETE FROM calendar_overrides WHERE day = $1
 `
@@ -58,14 +83,15 @@ func (q *Queries) GetTask(ctx context.Context, id int64) (Task, error) {
 }
 
 const insertComment = `-- name: InsertComment :one
-INSERT INTO task_comments (task_id, author, body, at) VALUES ($1, $2, $3, $4) RETURNING id
+INSERT INTO task_comments (task_id, author, body, at, retry_key) VALUES ($1, $2, $3, $4, $5) RETURNING id
 `
 
 type InsertCommentParams struct {
-	TaskID int64
-	Author string
-	Body   string
-	At     pgtype.Timestamptz
+	TaskID   int64
+	Author   string
+	Body     string
+	At       pgtype.Timestamptz
+	RetryKey pgtype.Text
 }
 
 func (q *Queries) InsertComment(ctx context.Context, arg InsertCommentParams) (int64, error) {
@@ -74,6 +100,7 @@ func (q *Queries) InsertComment(ctx context.Context, arg InsertCommentParams) (i
 		arg.Author,
 		arg.Body,
 		arg.At,
+		arg.RetryKey,
 	)
 	var id int64
 	err := row.Scan(&id)
@@ -207,7 +234,7 @@ func (q *Queries) ListCalendarOverrides(ctx context.Context) ([]CalendarOverride
 }
 
 const listComments = `-- name: ListComments :many
-SELECT id, task_id, author, body, at FROM task_comments WHERE task_id = $1 ORDER BY id
+SELECT id, task_id, author, body, at, retry_key FROM task_comments WHERE task_id = $1 ORDER BY id
 `
 
 func (q *Queries) ListComments(ctx context.Context, taskID int64) ([]TaskComment, error) {
@@ -225,6 +252,7 @@ func (q *Queries) ListComments(ctx context.Context, taskID int64) ([]TaskComment
 			&i.Author,
 			&i.Body,
 			&i.At,
+			&i.RetryKey,
 		); err != nil {
 			return nil, err
 		}
