@@ -35,12 +35,12 @@ fuzz:
 	  done; \
 	done
 
-## drills: the resilience drills on loopback, each ending with one line
-## `drill NAME: sent=N acknowledged=N found=N duplicates=N lost=N` (non-zero exit when anything
-## acknowledged is lost or doubled): crash (SIGKILL of lianxi dev mid-way through 29 submissions), postgres-restart,
-## replicas (two serve and two worker on one PostgreSQL and one Temporal) and restore (a backup taken
-## mid-cycle, restored into a new data directory)
-drills:
+## drills: every fuzz target (make fuzz, FUZZTIME each), then the resilience drills on loopback, each
+## ending with one line `drill NAME: sent=N acknowledged=N found=N duplicates=N lost=N` (non-zero exit
+## when anything acknowledged is lost or doubled): crash (SIGKILL of lianxi dev mid-way through 29
+## submissions), postgres-restart, replicas (two serve and two worker on one PostgreSQL and one
+## Temporal) and restore (a backup taken mid-cycle, restored into a new data directory)
+drills: fuzz
 	@log=$$(mktemp); $(GO) run ./cmd/withpg -- $(GO) test -tags drills -count=1 -timeout 20m -run '^(TestDrill|TestBackupRestore)' -v ./cmd/lianxi >$$log 2>&1; \
 	  status=$$?; grep -E '^(drill |--- |FAIL|ok|PASS)|_test.go:' $$log; rm -f $$log; exit $$status
 
