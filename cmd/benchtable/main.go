@@ -158,7 +158,6 @@ func (s step) run(ctx context.Context, short bool, tab *benchtab.Table, log io.W
 		if r, ok := benchtab.Parse(line); ok {
 			tab.Add(r)
 			rows++
-			continue
 		}
 		fmt.Fprintln(log, line)
 	}

@@ -84,12 +84,15 @@ func Emit(r Row) {
 	fmt.Fprintf(emitTo, "%s%s\n", Prefix, b)
 }
 
-// Parse reads a row from a line written by Emit.
+// Parse reads a row from a line written by Emit. The row may follow other
+// text on the line: the testing package prints a benchmark's name, without
+// a newline, before the benchmark runs.
 func Parse(line string) (Row, bool) {
-	rest, ok := strings.CutPrefix(strings.TrimSpace(line), Prefix)
-	if !ok {
+	i := strings.Index(line, Prefix)
+	if i < 0 {
 		return Row{}, false
 	}
+	rest := strings.TrimSpace(line[i+len(Prefix):])
 	var r Row
 	if err := json.Unmarshal([]byte(rest), &r); err != nil {
 		return Row{}, false
@@ -156,11 +159,11 @@ func (t *Table) Misses() int {
 	return n
 }
 
-// Write writes the table as aligned text: section, figure, value, baseline,
-// ratio, target and whether it is met.
+// Write writes the table as aligned text: section, figure, value,
+// baseline, ratio, target and whether it is met, and the note.
 func (t *Table) Write(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "section\tfigure\tvalue\tbaseline (same run)\tratio\ttarget\t")
+	fmt.Fprintln(tw, "section\tfigure\tvalue\tbaseline (same run)\tratio\ttarget\tnote")
 	section := ""
 	for _, r := range t.Rows() {
 		s := ""
@@ -187,11 +190,7 @@ func (t *Table) Write(w io.Writer) error {
 				target += "  MISSED"
 			}
 		}
-		name := r.Name
-		if r.Note != "" {
-			name += " (" + r.Note + ")"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", s, name, Format(r.Value, r.Unit), base, ratio, target)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s, r.Name, Format(r.Value, r.Unit), base, ratio, target, r.Note)
 	}
 	return tw.Flush()
 }

@@ -15,7 +15,7 @@ func TestRowsRoundTripAndReplace(t *testing.T) {
 	for _, line := range []string{
 		Prefix + `{"section":"2 submit","name":"16 clients","value":1,"unit":"/s"}`,
 		"BenchmarkX-2 \t 1\t 100 ns/op",
-		Prefix + `{"section":"1 engine floor","name":"update","value":60,"unit":"/s"}`,
+		"BenchmarkContestVote/clients-64-2         \t" + Prefix + `{"section":"1 engine floor","name":"update","value":60,"unit":"/s"}`,
 	} {
 		if row, ok := Parse(line); ok {
 			tab.Add(row)
