@@ -80,6 +80,22 @@ type drillCycle struct {
 	} `json:"submissions"`
 }
 
+// openCycle starts the science cycle of a period as the office and waits
+// until its 29 agenda tasks are open.
+func (p *devProcess) openCycle(office *http.Client, period string) drillCycle {
+	p.t.Helper()
+	p.send(office, "POST", "/api/v1/committees/science/cycles", `{"period":"`+period+`"}`, http.StatusCreated)
+	return p.waitCycle(office, "meeting:science:"+period, "open its 29 tasks", func(c drillCycle) bool {
+		for _, s := range c.Submissions {
+			if s.TaskID == 0 {
+				return false
+			}
+		}
+		return len(c.Submissions) == 29
+	})
+}
+
+// waitCycle reads a cycle until ok says it is as expected.
 func (p *devProcess) waitCycle(c *http.Client, id, what string, ok func(drillCycle) bool) drillCycle {
 	p.t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
@@ -123,16 +139,8 @@ func TestBackupRestoreMidCycle(t *testing.T) {
 		}
 	}
 	office := p.login("sci.office", "Drill-pass-2026")
-	p.send(office, "POST", "/api/v1/committees/science/cycles", `{"period":"2026H2"}`, http.StatusCreated)
 	const id = "meeting:science:2026H2"
-	cy := p.waitCycle(office, id, "open its 29 tasks", func(c drillCycle) bool {
-		for _, s := range c.Submissions {
-			if s.TaskID == 0 {
-				return false
-			}
-		}
-		return len(c.Submissions) == 29
-	})
+	cy := p.openCycle(office, "2026H2")
 	finTask, _ := cy.state("finance")
 	p.send(p.login("fin.liaison", "Drill-pass-2026"), "POST", fmt.Sprintf("/api/v1/tasks/%d/submit", finTask), `{"values":{"no_items":true}}`, http.StatusOK)
 	before := p.waitCycle(office, id, "take finance's answer", func(c drillCycle) bool { _, s := c.state("finance"); return s != "pending" && s != "" })

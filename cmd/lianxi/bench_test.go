@@ -35,9 +35,9 @@ func BenchmarkDevProcess(b *testing.B) {
 		for i, env := range []string{"", "GOGC=100", "LIANXI_WORKFLOW_CACHE=10000"} {
 			var extra []string
 			if env != "" {
-				extra = []string{"env:" + env}
+				extra = []string{env}
 			}
-			p := startDev(b, dataDir(b), extra...)
+			p := startDevWith(b, dataDir(b), extra)
 			open := openCycles(b, p, 70)
 			small[i], _ = memory(b, p.cmd.Process.Pid)
 			b.Logf("%q: %.0f MB with %d tasks open", env, small[i], open)

@@ -75,16 +75,8 @@ func TestDrillCrash(t *testing.T) {
 	const pw = "Drill-pass-2026"
 	p.send(admin, "POST", "/api/v1/users", `{"username":"sci.office","password":"`+pw+`","display_name":"科技办","roles":[{"role":"office","committee":"science"}]}`, http.StatusCreated)
 	office := p.login("sci.office", pw)
-	p.send(office, "POST", "/api/v1/committees/science/cycles", `{"period":"2026H2"}`, http.StatusCreated)
 	const id = "meeting:science:2026H2"
-	cy := p.waitCycle(office, id, "open its 29 tasks", func(c drillCycle) bool {
-		for _, s := range c.Submissions {
-			if s.TaskID == 0 {
-				return false
-			}
-		}
-		return len(c.Submissions) == 29
-	})
+	cy := p.openCycle(office, "2026H2")
 	clients := map[string]*http.Client{}
 	for _, s := range cy.Submissions {
 		name := "l-" + s.Department
@@ -185,15 +177,7 @@ func TestDrillCrash(t *testing.T) {
 	}
 	// No notification twice in anyone's centre.
 	ctx := context.Background()
-	cl, err := pgcluster.Attach(ctx, clusterDir(dir), "lianxi")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pgx.Connect(ctx, cl.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := devDatabase(t, dir)
 	var doubled int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM notifications GROUP BY user_id, subject, body, link, task_id HAVING count(*) > 1) d`).Scan(&doubled); err != nil {
 		t.Fatal(err)

@@ -84,22 +84,20 @@ func dataDir(t testing.TB) string {
 }
 
 // startDev starts lianxi dev on a data directory with free ports, and
-// any further flags ("env:KEY=VALUE" sets an environment variable instead),
-// and waits until it is ready.
-func startDev(t testing.TB, dir string, extra ...string) *devProcess {
+// any further flags, and waits until it is ready.
+func startDev(t testing.TB, dir string, flags ...string) *devProcess {
+	t.Helper()
+	return startDevWith(t, dir, nil, flags...)
+}
+
+// startDevWith is startDev with environment variables (KEY=VALUE) added to
+// the process's.
+func startDevWith(t testing.TB, dir string, env []string, flags ...string) *devProcess {
 	t.Helper()
 	httpPort, temporalPort := freePort(t), freePort(t)
-	args := []string{"dev", "--data-dir", dir, "--http-addr", "127.0.0.1:" + strconv.Itoa(httpPort), "--temporal-port", strconv.Itoa(temporalPort)}
-	env := append(os.Environ(), "LIANXI_DEV_ADMIN_PASSWORD="+adminPassword, "DATABASE_URL=")
-	for _, x := range extra {
-		if kv, ok := strings.CutPrefix(x, "env:"); ok {
-			env = append(env, kv)
-		} else {
-			args = append(args, x)
-		}
-	}
+	args := append([]string{"dev", "--data-dir", dir, "--http-addr", "127.0.0.1:" + strconv.Itoa(httpPort), "--temporal-port", strconv.Itoa(temporalPort)}, flags...)
 	cmd := exec.Command(binary, args...)
-	cmd.Env = env
+	cmd.Env = append(append(os.Environ(), "LIANXI_DEV_ADMIN_PASSWORD="+adminPassword, "DATABASE_URL="), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -310,15 +308,7 @@ func TestDevAuditTamperingIsCaught(t *testing.T) {
 		t.Fatalf("verify: %d %s", code, out)
 	}
 	ctx := context.Background()
-	cl, err := pgcluster.Attach(ctx, clusterDir(dir), "lianxi")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pgx.Connect(ctx, cl.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := devDatabase(t, dir)
 	const tamper = "UPDATE audit_log SET result = 'ok' WHERE seq = (SELECT min(seq) FROM audit_log WHERE result = 'failed')"
 	if _, err := conn.Exec(ctx, tamper); err == nil {
 		t.Fatal("audit_log accepted an UPDATE")
@@ -366,4 +356,21 @@ func TestDevInTheBrowser(t *testing.T) {
 		webtest.Screenshot(t, ctx, shots, "dev-committees-"+lang)
 	}
 	p.stop()
+}
+
+// devDatabase connects to the private PostgreSQL of a lianxi dev data
+// directory; the connection is closed at cleanup.
+func devDatabase(t testing.TB, dir string) *pgx.Conn {
+	t.Helper()
+	ctx := context.Background()
+	cl, err := pgcluster.Attach(ctx, clusterDir(dir), "lianxi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, cl.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
 }

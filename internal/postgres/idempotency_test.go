@@ -85,12 +85,7 @@ func TestTaskCreatedOncePerRetryKey(t *testing.T) {
 func TestCommentAndAttachmentAddedOncePerRetryKey(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	task := domain.Task{Source: domain.TaskSource{Kind: domain.SourceAdHoc, Committee: "science"}, Kind: domain.KindAdHoc, Title: "报送总结",
-		Lead: "finance", DueAt: time.Now().Add(72 * time.Hour), Priority: domain.PriorityNormal, CreatedBy: "office1", CreatedAt: time.Now(), Form: []domain.FormField{}}
-	id, err := s.CreateTask(ctx, task, domain.AuditRecord{Actor: "office1", Action: "task.create", Result: domain.AuditOK}, func(domain.Task) error { return nil })
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := addTask(t, s, "science", "报送总结", "finance", nil, time.Now().Add(72*time.Hour))
 	rec := domain.AuditRecord{Actor: "liaison1", Action: "task.comment", Result: domain.AuditOK}
 	keyed := domain.WithRetryKey(ctx, "idem-c")
 	first, err := s.AddComment(keyed, id, "liaison1", "已安排专人办理", rec)

@@ -335,16 +335,13 @@ func (p *Pages) consultUpload(w http.ResponseWriter, r *http.Request) {
 	if revised {
 		form.Values.Set("revised", "true")
 	}
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge) || errors.Is(err, errFileTooLarge):
-		fieldError(http.StatusRequestEntityTooLarge, "validation.file_too_large", map[string]any{"max_mb": postgres.MaxAttachmentBytes >> 20})
-		return
-	case errors.Is(err, errNoFile):
-		fieldError(http.StatusUnprocessableEntity, "validation.required", nil)
-		return
-	case err != nil:
-		refuse(http.StatusBadRequest, domain.Errorf(domain.KindInvalid, "error.bad_upload", nil))
+	if err != nil {
+		status, key, params, field := uploadProblem(err)
+		if field {
+			fieldError(status, key, params)
+		} else {
+			refuse(status, domain.Errorf(domain.KindInvalid, key, params))
+		}
 		return
 	}
 	if _, err := p.consult.Upload(r.Context(), u, slug, name, data, revised, auth.RequestMeta(r)); err != nil {

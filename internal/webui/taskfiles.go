@@ -104,6 +104,20 @@ func (p *Pages) taskComment(w http.ResponseWriter, r *http.Request) {
 // errNoFile is an upload without its file part.
 var errNoFile = errors.New("webui: no file")
 
+// uploadProblem says what a failed read of an attachment's upload form is:
+// a message on the file field (too large, or missing) or, field false, on
+// the form.
+func uploadProblem(err error) (status int, key string, params map[string]any, field bool) {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge) || errors.Is(err, errFileTooLarge):
+		return http.StatusRequestEntityTooLarge, "validation.file_too_large", map[string]any{"max_mb": postgres.MaxAttachmentBytes >> 20}, true
+	case errors.Is(err, errNoFile):
+		return http.StatusUnprocessableEntity, "validation.required", nil, true
+	}
+	return http.StatusBadRequest, "error.bad_upload", nil, false
+}
+
 // readUpload streams a multipart body to the named file part and returns
 // its file name and at most max+1 bytes of it; nothing goes to temporary
 // files.
@@ -160,17 +174,14 @@ func (p *Pages) taskAttach(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxAttachmentBody)
 	name, data, err := readUpload(r, "file", postgres.MaxAttachmentBytes)
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge) || errors.Is(err, errFileTooLarge):
-		fieldError(http.StatusRequestEntityTooLarge, "validation.file_too_large", map[string]any{"max_mb": postgres.MaxAttachmentBytes >> 20})
-		return
-	case errors.Is(err, errNoFile):
-		fieldError(http.StatusUnprocessableEntity, "validation.required", nil)
-		return
-	case err != nil:
-		form.Error = i18n.T(lang, "error.bad_upload", nil)
-		p.showTask(w, r, u, id, http.StatusBadRequest, form, "")
+	if err != nil {
+		status, key, params, field := uploadProblem(err)
+		if field {
+			fieldError(status, key, params)
+		} else {
+			form.Error = i18n.T(lang, key, params)
+			p.showTask(w, r, u, id, status, form, "")
+		}
 		return
 	}
 	if _, err := p.tasks.Attach(r.Context(), u, id, name, data, auth.RequestMeta(r)); err != nil {
